@@ -1,0 +1,27 @@
+#!/bin/sh
+# Installs the Debian 12 packages csirtd needs to build, test, benchmark and
+# run. Idempotent: when everything is present it changes nothing and does not
+# touch the network.
+set -eu
+
+PKGS="build-essential cmake ninja-build pkg-config clang clang-format
+libclang-rt-14-dev sqlite3 libsqlite3-dev libmicrohttpd-dev libjansson-dev
+libsodium-dev libssl-dev libinih-dev libcmocka-dev python3 python3-pytest
+python3-requests wrk"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	    grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "installing:$missing" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,283 @@
+/* cmd_serve.c - init, serve and migrate. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/log.h"
+#include "core/secret.h"
+#include "csirtd.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "jobs/jobs.h"
+
+#define PW_FILE "initial-admin-password"
+
+static const char init_usage[] =
+    "usage: csirtd init [--admin LOGIN]\n"
+    "Creates the data directory and the database, and the first admin\n"
+    "account, whose one-time password is printed once and kept in\n"
+    "<data>/" PW_FILE " until it is changed.\n";
+
+int
+cmd_init(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {{"admin", required_argument, 0, 'a'},
+					     {"help", no_argument, 0, 'h'},
+					     {0, 0, 0, 0}};
+	const char *admin = "admin";
+	struct user u = {0}, *rows;
+	struct page p = {0, 1};
+	struct verrs ve = {0};
+	struct store *st = NULL;
+	struct arena *a = arena_new(1 << 20);
+	char pw[32], path[1100];
+	size_t n = 0;
+	int ch, rc = 1, fd;
+	FILE *f;
+
+	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (ch == 'a')
+			admin = optarg;
+		else
+			cli_usage(init_usage, ch == 'h' ? 0 : EXIT_USAGE);
+	}
+	if (optind != argc)
+		cli_usage(init_usage, EXIT_USAGE);
+	if (cli_mkdirs(c->cfg->data_dir) != 0) {
+		fprintf(stderr, "csirtd: cannot create %s: %s\n",
+			c->cfg->data_dir, strerror(errno));
+		goto out;
+	}
+	if (cli_open_store(c, &st) != 0)
+		goto out;
+	if (store_call(st, user_list, a, -1, &p, &rows, &n) != CS_OK)
+		goto out;
+	if (n > 0) {
+		fprintf(stderr,
+			"csirtd: %s is already initialised (it has users); "
+			"use 'csirtd user' to manage them\n",
+			c->cfg->database);
+		goto out;
+	}
+	u.login = admin;
+	u.role = ROLE_ADMIN;
+	u.name = "Administrator";
+	if (users_create(st, a, &c->actor, &u, NULL, pw, &ve) != CS_OK) {
+		cli_print_verrs("init", &ve);
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/%s", c->cfg->data_dir, PW_FILE);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+		fprintf(stderr, "csirtd: cannot write %s: %s\n", path,
+			strerror(errno));
+		goto out;
+	}
+	fprintf(f, "%s\n", pw);
+	fclose(f);
+	printf("csirtd initialised in %s\nlogin: %s\npassword: %s\n",
+	       c->cfg->data_dir, admin, pw);
+	fprintf(stderr,
+		"The password is shown once (and kept in %s until you change "
+		"it with 'csirtd user passwd %s').\n",
+		path, admin);
+	rc = 0;
+out:
+	store_close(st);
+	arena_free(a);
+	return rc;
+}
+
+static const char serve_usage[] =
+    "usage: csirtd serve [--listen HOST:PORT] [--threads N] [--workers N]\n"
+    "Serves the API on HOST:PORT (default 127.0.0.1:8080) and runs the\n"
+    "background jobs. SIGINT or SIGTERM stops it after the requests in\n"
+    "flight have been answered.\n";
+
+static void
+report_migration(const char *name, void *ctx)
+{
+	(void)ctx;
+	log_info("msg=\"applying migration\" name=%s", name);
+}
+
+int
+cmd_serve(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"listen", required_argument, 0, 'l'},
+	    {"threads", required_argument, 0, 't'},
+	    {"workers", required_argument, 0, 'w'},
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0}};
+	struct cs_server srv = {0};
+	struct httpd *httpd = NULL;
+	struct store *st = NULL;
+	char err[512], lockpath[1100];
+	sigset_t set;
+	int ch, sig, rc = 1, lockfd = -1, applied = 0;
+	int64_t recovered = 0;
+
+	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		const char *key = ch == 'l' ? "listen"
+				  : ch == 't' ? "threads"
+				  : ch == 'w' ? "workers"
+					      : NULL;
+
+		if (key == NULL)
+			cli_usage(serve_usage, ch == 'h' ? 0 : EXIT_USAGE);
+		if (config_set(c->cfg, key, optarg, "flag", err,
+			       sizeof(err)) != CS_OK) {
+			fprintf(stderr, "csirtd: %s\n", err);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		cli_usage(serve_usage, EXIT_USAGE);
+	srv.cfg = *c->cfg;
+	srv.login = (struct login_policy){
+	    .max_failures = srv.cfg.login_max_failures,
+	    .addr_max_failures = srv.cfg.address_max_failures,
+	    .window = srv.cfg.login_window,
+	    .lockout = srv.cfg.login_lockout,
+	    .session_idle = srv.cfg.session_idle,
+	    .session_max = srv.cfg.session_max,
+	};
+	srv.secure_cookies = srv.cfg.tls_cert[0] != '\0' ||
+			     strncmp(srv.cfg.public_url, "https://", 8) == 0;
+
+	/* Signals are taken by sigwait() below, not by any thread. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	if (store_open(srv.cfg.database, &st) != CS_OK) {
+		log_error("msg=\"cannot open the database\" database=%s",
+			  srv.cfg.database);
+		goto out;
+	}
+	if (store_call0(st, is_exclusive)) {
+		snprintf(lockpath, sizeof(lockpath), "%s/csirtd.lock",
+			 srv.cfg.data_dir);
+		lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
+			log_error("msg=\"another csirtd serve uses this data "
+				  "directory\" data=%s",
+				  srv.cfg.data_dir);
+			goto out;
+		}
+	}
+	if (store_call(st, migrate, false, report_migration, NULL, &applied) !=
+	    CS_OK) {
+		log_error("msg=\"database schema\" error=\"%s\"",
+			  store_call0(st, errmsg));
+		goto out;
+	}
+	/* The only process on this database: jobs left running by a crash
+	 * are ours and run again now. */
+	if (store_call0(st, is_exclusive) &&
+	    store_call(st, job_recover, &recovered) == CS_OK && recovered > 0)
+		log_info("msg=\"jobs interrupted by a stop run again\" n=%lld",
+			 (long long)recovered);
+	store_close(st);
+	st = NULL;
+
+	if (store_pool_new(srv.cfg.database, srv.cfg.threads + 4, &srv.pool) !=
+	    CS_OK) {
+		log_error("msg=\"cannot open the database pool\"");
+		goto out;
+	}
+	srv.metrics = metrics_new(router_count());
+	if (srv.cfg.workers > 0) {
+		struct jobs_config jc = {
+		    .database = srv.cfg.database,
+		    .workers = srv.cfg.workers,
+		    .lease = srv.cfg.job_lease,
+		    .max_attempts = srv.cfg.job_max_attempts,
+		    .idempotency_ttl = srv.cfg.idempotency_ttl,
+		    .metrics = srv.metrics,
+		};
+		jobs_start(&jc, &srv.jobs);
+	}
+	if (server_start(&srv, &httpd) != CS_OK)
+		goto out;
+	log_info("msg=listening url=%s://%s threads=%d workers=%d "
+		 "database=%s version=%s",
+		 srv.cfg.tls_cert[0] ? "https" : "http", srv.cfg.listen,
+		 srv.cfg.threads, srv.cfg.workers, srv.cfg.database,
+		 CS_VERSION);
+	if (sigwait(&set, &sig) == 0)
+		log_info("msg=\"stopping\" signal=%s",
+			 sig == SIGINT ? "INT" : "TERM");
+	server_stop(httpd);
+	httpd = NULL;
+	rc = 0;
+out:
+	server_stop(httpd);
+	jobs_stop(srv.jobs);
+	store_pool_free(srv.pool);
+	metrics_free(srv.metrics);
+	store_close(st);
+	if (lockfd >= 0)
+		close(lockfd);
+	if (rc == 0)
+		log_info("msg=stopped");
+	return rc;
+}
+
+static const char migrate_usage[] =
+    "usage: csirtd migrate [--dry-run]\n"
+    "Applies the database migrations this csirtd carries (serve does it\n"
+    "too); --dry-run lists the pending ones.\n";
+
+static void
+print_migration(const char *name, void *ctx)
+{
+	printf("%s%s\n", *(bool *)ctx ? "pending: " : "applied: ", name);
+}
+
+int
+cmd_migrate(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"dry-run", no_argument, 0, 'n'},
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0}};
+	struct store *st;
+	bool dry = false;
+	int ch, applied = 0;
+
+	while ((ch = getopt_long(argc, argv, "+hn", opts, NULL)) != -1) {
+		if (ch == 'n')
+			dry = true;
+		else
+			cli_usage(migrate_usage, ch == 'h' ? 0 : EXIT_USAGE);
+	}
+	if (optind != argc)
+		cli_usage(migrate_usage, EXIT_USAGE);
+	if (store_open(c->cfg->database, &st) != CS_OK) {
+		fprintf(stderr, "csirtd: cannot open %s\n", c->cfg->database);
+		return 1;
+	}
+	if (store_call(st, migrate, dry, print_migration, &dry, &applied) !=
+	    CS_OK) {
+		fprintf(stderr, "csirtd: %s\n", store_call0(st, errmsg));
+		store_close(st);
+		return 1;
+	}
+	if (applied == 0)
+		printf("the database schema is up to date\n");
+	store_close(st);
+	return 0;
+}

@@ -1,0 +1,493 @@
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+
+enum type { T_STR, T_INT, T_DUR, T_SIZE, T_BOOL };
+
+struct directive {
+	const char *section, *key, *env;
+	enum type type;
+	size_t off, size; /* size: buffer size for T_STR */
+	int64_t min, max;
+	bool (*check)(const char *v);
+	const char *help;
+};
+
+static bool
+check_listen(const char *v)
+{
+	char host[256];
+	int port;
+
+	return listen_parse(v, host, sizeof(host), &port);
+}
+
+static bool
+check_code(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n < 2 || n > 16)
+		return false;
+	for (; *v; v++)
+		if (!isupper((unsigned char)*v) && !isdigit((unsigned char)*v))
+			return false;
+	return true;
+}
+
+static bool
+check_langs(const char *v)
+{
+	/* comma-separated ISO 639-1 codes: "en,es,ca,eu,fr" */
+	size_t n = 0;
+
+	for (const char *p = v; *p; p++) {
+		if (*p == ',') {
+			if (n != 2)
+				return false;
+			n = 0;
+		} else if (islower((unsigned char)*p)) {
+			n++;
+		} else if (*p != ' ') {
+			return false;
+		}
+	}
+	return n == 2;
+}
+
+static bool
+check_level(const char *v)
+{
+	enum log_level l;
+
+	return log_level_parse(v, &l);
+}
+
+static bool
+check_oneline(const char *v)
+{
+	for (; *v; v++)
+		if ((unsigned char)*v < 0x20)
+			return false;
+	return true;
+}
+
+#define S(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define N(f) offsetof(struct config, f), 0
+
+static const struct directive dirs[] = {
+    {"server", "data", "CSIRTD_DATA", T_STR, S(data_dir), 0, 0, check_oneline,
+     "data directory (database, artefacts); default ./var"},
+    {"server", "database", "CSIRTD_DATABASE", T_STR, S(database), 0, 0,
+     check_oneline, "database URL; default sqlite:<data>/csirtd.db"},
+    {"server", "listen", "CSIRTD_LISTEN", T_STR, S(listen), 0, 0,
+     check_listen, "address and port to serve HTTP on"},
+    {"server", "threads", "CSIRTD_THREADS", T_INT, N(threads), 1, 256, NULL,
+     "HTTP threads; default: number of CPUs (at least 2)"},
+    {"server", "workers", "CSIRTD_WORKERS", T_INT, N(workers), 0, 64, NULL,
+     "background job workers (0 runs no jobs in this process)"},
+    {"server", "max_body", "CSIRTD_MAX_BODY", T_SIZE, N(max_body), 1024,
+     1LL << 32, NULL, "largest request body in bytes (413 beyond)"},
+    {"server", "request_memory", "CSIRTD_REQUEST_MEMORY", T_SIZE,
+     N(request_memory), 1 << 20, 1LL << 34, NULL,
+     "memory one request may use, body included"},
+    {"server", "public_url", "CSIRTD_PUBLIC_URL", T_STR, S(public_url), 0, 0,
+     check_oneline, "URL users reach csirtd at (https:// makes cookies "
+		    "Secure)"},
+    {"server", "tls_cert", "CSIRTD_TLS_CERT", T_STR, S(tls_cert), 0, 0,
+     check_oneline, "PEM certificate chain: serve HTTPS directly"},
+    {"server", "tls_key", "CSIRTD_TLS_KEY", T_STR, S(tls_key), 0, 0,
+     check_oneline, "PEM private key for tls_cert"},
+    {"team", "name", "CSIRTD_TEAM_NAME", T_STR, S(team_name), 0, 0,
+     check_oneline, "the team's name"},
+    {"team", "code", "CSIRTD_TEAM_CODE", T_STR, S(team_code), 0, 0,
+     check_code, "short code used in references (2-16 of A-Z, 0-9)"},
+    {"team", "email", "CSIRTD_TEAM_EMAIL", T_STR, S(team_email), 0, 0,
+     check_oneline, "the team's contact address"},
+    {"team", "languages", "CSIRTD_TEAM_LANGUAGES", T_STR, S(team_languages),
+     0, 0, check_langs, "languages the team works in, first is default"},
+    {"team", "timezone", "CSIRTD_TEAM_TIMEZONE", T_STR, S(team_timezone), 0,
+     0, check_oneline, "the team's time zone (IANA name)"},
+    {"auth", "session_idle", "CSIRTD_SESSION_IDLE", T_DUR, N(session_idle),
+     60, 30 * 86400, NULL, "a session ends after this long unused"},
+    {"auth", "session_max", "CSIRTD_SESSION_MAX", T_DUR, N(session_max), 60,
+     365 * 86400, NULL, "a session ends this long after login at most"},
+    {"auth", "login_max_failures", "CSIRTD_LOGIN_MAX_FAILURES", T_INT,
+     N(login_max_failures), 1, 1000, NULL,
+     "failed logins per account within login_window before lockout"},
+    {"auth", "address_max_failures", "CSIRTD_ADDRESS_MAX_FAILURES", T_INT,
+     N(address_max_failures), 1, 100000, NULL,
+     "failed logins per client address within login_window before lockout"},
+    {"auth", "login_window", "CSIRTD_LOGIN_WINDOW", T_DUR, N(login_window),
+     1, 86400, NULL, "window in which failed logins are counted"},
+    {"auth", "login_lockout", "CSIRTD_LOGIN_LOCKOUT", T_DUR,
+     N(login_lockout), 1, 86400, NULL, "how long a locked key stays locked"},
+    {"jobs", "lease", "CSIRTD_JOB_LEASE", T_DUR, N(job_lease), 10, 86400,
+     NULL, "a running job not finished in this time is run again"},
+    {"jobs", "max_attempts", "CSIRTD_JOB_MAX_ATTEMPTS", T_INT,
+     N(job_max_attempts), 1, 100, NULL,
+     "attempts before a job is marked failed"},
+    {"jobs", "idempotency_ttl", "CSIRTD_IDEMPOTENCY_TTL", T_DUR,
+     N(idempotency_ttl), 60, 30 * 86400, NULL,
+     "how long Idempotency-Key answers are kept"},
+    {"log", "level", "CSIRTD_LOG_LEVEL", T_STR, S(log_level), 0, 0,
+     check_level, "error, warn, info or debug"},
+    {"log", "syslog", "CSIRTD_LOG_SYSLOG", T_BOOL, N(log_syslog), 0, 0, NULL,
+     "also log to syslog (daemon facility)"},
+};
+#define NDIRS (sizeof(dirs) / sizeof(dirs[0]))
+
+void
+config_defaults(struct config *c)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->data_dir, sizeof(c->data_dir), "var");
+	snprintf(c->listen, sizeof(c->listen), "127.0.0.1:8080");
+	c->threads = n < 2 ? 2 : (int)(n > 64 ? 64 : n);
+	c->workers = 2;
+	c->max_body = 1 << 20;
+	c->request_memory = 64 << 20;
+	snprintf(c->team_name, sizeof(c->team_name), "Example CSIRT");
+	snprintf(c->team_code, sizeof(c->team_code), "CSIRT");
+	snprintf(c->team_email, sizeof(c->team_email), "csirt@example.org");
+	snprintf(c->team_languages, sizeof(c->team_languages), "en");
+	snprintf(c->team_timezone, sizeof(c->team_timezone), "UTC");
+	c->session_idle = 8 * 3600;
+	c->session_max = 7 * 86400;
+	c->login_max_failures = 5;
+	c->address_max_failures = 20;
+	c->login_window = 15 * 60;
+	c->login_lockout = 15 * 60;
+	c->job_lease = 300;
+	c->job_max_attempts = 8;
+	c->idempotency_ttl = 86400;
+	snprintf(c->log_level, sizeof(c->log_level), "info");
+}
+
+static bool
+parse_size(const char *v, int64_t *out)
+{
+	char *end;
+	long long n;
+	int64_t mul = 1;
+
+	if (!isdigit((unsigned char)*v))
+		return false;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0)
+		return false;
+	if (*end == 'k' || *end == 'K')
+		mul = 1024, end++;
+	else if (*end == 'm' || *end == 'M')
+		mul = 1024 * 1024, end++;
+	else if (*end == 'g' || *end == 'G')
+		mul = 1024 * 1024 * 1024, end++;
+	if (*end != '\0' || n > INT64_MAX / mul)
+		return false;
+	*out = n * mul;
+	return true;
+}
+
+static const struct directive *
+find(const char *section, const char *key)
+{
+	for (size_t i = 0; i < NDIRS; i++) {
+		if (strcmp(dirs[i].key, key) != 0)
+			continue;
+		if (section == NULL || strcmp(dirs[i].section, section) == 0)
+			return &dirs[i];
+	}
+	return NULL;
+}
+
+/* Flags and config_set() use flat keys: "listen", "team_code",
+ * "session_idle", "log_level", "job_lease". */
+static const struct directive *
+find_flat(const char *key)
+{
+	const char *us = strchr(key, '_');
+	const struct directive *d = find(NULL, key);
+	char sect[32];
+
+	if (d != NULL)
+		return d;
+	if (us != NULL && (size_t)(us - key) < sizeof(sect)) {
+		memcpy(sect, key, (size_t)(us - key));
+		sect[us - key] = '\0';
+		if (strcmp(sect, "job") == 0)
+			snprintf(sect, sizeof(sect), "jobs");
+		return find(sect, us + 1);
+	}
+	return NULL;
+}
+
+static enum cs_err
+apply(struct config *c, const struct directive *d, const char *v,
+      const char *source, char *errbuf, size_t errlen)
+{
+	char *base = (char *)c;
+	int64_t n;
+
+	switch (d->type) {
+	case T_STR:
+		if (strlen(v) >= d->size || (d->check && !d->check(v)))
+			goto bad;
+		snprintf(base + d->off, d->size, "%s", v);
+		return CS_OK;
+	case T_BOOL:
+		if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 ||
+		    strcmp(v, "1") == 0 || strcmp(v, "on") == 0)
+			*(bool *)(base + d->off) = true;
+		else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 ||
+			 strcmp(v, "0") == 0 || strcmp(v, "off") == 0)
+			*(bool *)(base + d->off) = false;
+		else
+			goto bad;
+		return CS_OK;
+	case T_INT:
+	case T_DUR:
+	case T_SIZE:
+		if (d->type == T_DUR ? !duration_parse(v, &n)
+				     : !parse_size(v, &n))
+			goto bad;
+		if (d->type == T_INT && strspn(v, "0123456789") != strlen(v))
+			goto bad;
+		if (n < d->min || n > d->max)
+			goto bad;
+		if (d->type == T_INT)
+			*(int *)(base + d->off) = (int)n;
+		else
+			*(int64_t *)(base + d->off) = n;
+		return CS_OK;
+	}
+bad:
+	snprintf(errbuf, errlen, "%s: invalid value for %s.%s: \"%.100s\" (%s)",
+		 source, d->section, d->key, v, d->help);
+	return CS_E_INVAL;
+}
+
+enum cs_err
+config_set(struct config *c, const char *key, const char *value,
+	   const char *source, char *errbuf, size_t errlen)
+{
+	const struct directive *d = find_flat(key);
+
+	if (d == NULL) {
+		snprintf(errbuf, errlen, "%s: unknown setting %s", source, key);
+		return CS_E_INVAL;
+	}
+	return apply(c, d, value, source, errbuf, errlen);
+}
+
+struct ini_ctx {
+	struct config *c;
+	const char *source;
+	char msg[512];
+	enum cs_err err;
+};
+
+/* Debian's inih passes no line number to the handler; returning 0 makes the
+ * parser return the line, which ini_result() puts in front of the message. */
+static int
+on_ini(void *user, const char *section, const char *name, const char *value)
+{
+	struct ini_ctx *x = user;
+	const struct directive *d;
+
+	if (x->err != CS_OK)
+		return 0;
+	if ((d = find(section, name)) == NULL) {
+		snprintf(x->msg, sizeof(x->msg), "unknown setting [%s] %s",
+			 section, name);
+		x->err = CS_E_INVAL;
+		return 0;
+	}
+	x->err = apply(x->c, d, value, "value", x->msg, sizeof(x->msg));
+	return x->err == CS_OK;
+}
+
+static enum cs_err
+ini_result(struct ini_ctx *x, int rc, char *errbuf, size_t errlen)
+{
+	if (x->err != CS_OK) {
+		snprintf(errbuf, errlen, "%s:%d: %s", x->source, rc, x->msg);
+		return x->err;
+	}
+	if (rc > 0) {
+		snprintf(errbuf, errlen, "%s:%d: syntax error", x->source, rc);
+		return CS_E_INVAL;
+	}
+	if (rc < 0) {
+		snprintf(errbuf, errlen, "%s: cannot read: %s", x->source,
+			 strerror(errno));
+		return CS_E_IO;
+	}
+	return CS_OK;
+}
+
+enum cs_err
+config_load_string(struct config *c, const char *text, char *errbuf,
+		   size_t errlen)
+{
+	struct ini_ctx x = {.c = c, .source = "config"};
+
+	return ini_result(&x, ini_parse_string(text, on_ini, &x), errbuf,
+			  errlen);
+}
+
+enum cs_err
+config_load_file(struct config *c, const char *path, bool required,
+		 char *errbuf, size_t errlen)
+{
+	struct ini_ctx x = {.c = c, .source = path};
+	FILE *f = fopen(path, "r");
+	enum cs_err err;
+
+	if (f == NULL) {
+		if (errno == ENOENT && !required)
+			return CS_OK;
+		snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
+		return CS_E_IO;
+	}
+	err = ini_result(&x, ini_parse_file(f, on_ini, &x), errbuf, errlen);
+	fclose(f);
+	return err;
+}
+
+enum cs_err
+config_load_env(struct config *c, char *errbuf, size_t errlen)
+{
+	enum cs_err err;
+
+	for (size_t i = 0; i < NDIRS; i++) {
+		const char *v = getenv(dirs[i].env);
+
+		if (v != NULL && (err = apply(c, &dirs[i], v, dirs[i].env,
+					      errbuf, errlen)) != CS_OK)
+			return err;
+	}
+	return CS_OK;
+}
+
+enum cs_err
+config_finish(struct config *c, char *errbuf, size_t errlen)
+{
+	if (c->data_dir[0] == '\0') {
+		snprintf(errbuf, errlen, "the data directory is empty");
+		return CS_E_INVAL;
+	}
+	if (c->database[0] == '\0' &&
+	    snprintf(c->database, sizeof(c->database), "sqlite:%s/csirtd.db",
+		     c->data_dir) >= (int)sizeof(c->database)) {
+		snprintf(errbuf, errlen, "the data directory path is too long");
+		return CS_E_INVAL;
+	}
+	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
+		snprintf(errbuf, errlen,
+			 "tls_cert and tls_key must be set together");
+		return CS_E_INVAL;
+	}
+	if (c->session_max < c->session_idle)
+		c->session_idle = c->session_max;
+	if (c->max_body > c->request_memory / 2) {
+		snprintf(errbuf, errlen,
+			 "max_body must be at most half of request_memory");
+		return CS_E_INVAL;
+	}
+	return CS_OK;
+}
+
+size_t
+config_items(const struct config_item **out)
+{
+	static struct config_item items[NDIRS];
+
+	for (size_t i = 0; i < NDIRS; i++) {
+		items[i].section = dirs[i].section;
+		items[i].key = dirs[i].key;
+		items[i].env = dirs[i].env;
+		items[i].help = dirs[i].help;
+	}
+	*out = items;
+	return NDIRS;
+}
+
+void
+config_value(const struct config *c, const char *key, char *out, size_t n)
+{
+	const struct directive *d = find_flat(key);
+	const char *base = (const char *)c;
+
+	if (d == NULL) {
+		snprintf(out, n, "?");
+		return;
+	}
+	switch (d->type) {
+	case T_STR:
+		snprintf(out, n, "%s", base + d->off);
+		break;
+	case T_BOOL:
+		snprintf(out, n, "%s", *(const bool *)(base + d->off) ? "yes"
+								    : "no");
+		break;
+	case T_INT:
+		snprintf(out, n, "%d", *(const int *)(base + d->off));
+		break;
+	case T_DUR:
+		snprintf(out, n, "%llds",
+			 (long long)*(const int64_t *)(base + d->off));
+		break;
+	case T_SIZE:
+		snprintf(out, n, "%lld",
+			 (long long)*(const int64_t *)(base + d->off));
+		break;
+	}
+}
+
+bool
+listen_parse(const char *s, char *host, size_t hostlen, int *port)
+{
+	const char *colon;
+	size_t hl;
+	char *end;
+	long p;
+
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (rb == NULL || rb[1] != ':')
+			return false;
+		hl = (size_t)(rb - s - 1);
+		s++;
+		colon = rb + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL)
+			return false;
+		hl = (size_t)(colon - s);
+	}
+	if (hl == 0 || hl >= hostlen)
+		return false;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	errno = 0;
+	p = strtol(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || end == colon + 1 || p < 0 ||
+	    p > 65535)
+		return false;
+	*port = (int)p;
+	return true;
+}

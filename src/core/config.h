@@ -1,0 +1,71 @@
+/*
+ * config.h - csirtd.conf, CSIRTD_* environment variables and flags.
+ *
+ * Precedence: built-in defaults < INI file < environment < command-line
+ * flags. Every setting is one row of a static table (section, key, env
+ * name, type, bounds) so documentation, parsing and validation agree; see
+ * docs/configuration.md. Values are checked when set: a bad value names the
+ * setting and its source and changes nothing.
+ */
+#ifndef CS_CONFIG_H
+#define CS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+#define CONFIG_STR 256
+#define CONFIG_PATH 1024
+
+struct config {
+	/* [server] */
+	char data_dir[CONFIG_PATH];
+	char database[CONFIG_PATH]; /* "" = sqlite:<data_dir>/csirtd.db */
+	char listen[CONFIG_STR];
+	int threads, workers;
+	int64_t max_body, request_memory;
+	char public_url[CONFIG_STR];
+	char tls_cert[CONFIG_PATH], tls_key[CONFIG_PATH];
+	/* [team] */
+	char team_name[CONFIG_STR], team_code[CONFIG_STR];
+	char team_email[CONFIG_STR], team_languages[CONFIG_STR];
+	char team_timezone[CONFIG_STR];
+	/* [auth] */
+	int64_t session_idle, session_max, login_window, login_lockout;
+	int login_max_failures, address_max_failures;
+	/* [jobs] */
+	int64_t job_lease, idempotency_ttl;
+	int job_max_attempts;
+	/* [log] */
+	char log_level[CONFIG_STR];
+	bool log_syslog;
+};
+
+void config_defaults(struct config *c);
+/* Reads an INI file; a missing file is an error only when required. */
+enum cs_err config_load_file(struct config *c, const char *path, bool required,
+			     char *errbuf, size_t errlen);
+enum cs_err config_load_string(struct config *c, const char *text,
+			       char *errbuf, size_t errlen);
+enum cs_err config_load_env(struct config *c, char *errbuf, size_t errlen);
+/* Sets one setting by its key (e.g. "listen", "team_code"). */
+enum cs_err config_set(struct config *c, const char *key, const char *value,
+		       const char *source, char *errbuf, size_t errlen);
+/* Cross-field checks and derived values (the database URL). */
+enum cs_err config_finish(struct config *c, char *errbuf, size_t errlen);
+
+/* Iterates the settings for documentation and `csirtd config`. */
+struct config_item {
+	const char *section, *key, *env, *help;
+};
+size_t config_items(const struct config_item **out);
+/* The effective value of one setting as text. */
+void config_value(const struct config *c, const char *key, char *out,
+		  size_t n);
+
+/* "host:port" -> parts; IPv6 as "[::1]:8080". */
+bool listen_parse(const char *s, char *host, size_t hostlen, int *port);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * csirtd.h - the one server struct, built by main() and passed down.
+ *
+ * It is the only mutable state shared between threads; everything in it is
+ * either immutable after start (cfg, login) or thread-safe (pool, metrics,
+ * jobs).
+ */
+#ifndef CS_CSIRTD_H
+#define CS_CSIRTD_H
+
+#include <stdbool.h>
+
+#include "core/config.h"
+#include "core/credentials.h"
+#include "store/store.h"
+
+struct metrics;
+struct jobs;
+
+struct cs_server {
+	struct config cfg;
+	struct login_policy login;
+	struct store_pool *pool;
+	struct metrics *metrics;
+	struct jobs *jobs;
+	bool secure_cookies; /* served over TLS, directly or by a proxy */
+};
+
+#endif

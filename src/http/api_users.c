@@ -1,0 +1,180 @@
+/* api_users.c - accounts (admin), and reading one's own. */
+#include <string.h>
+
+#include "core/users.h"
+#include "http/api_util.h"
+#include "http/auth.h"
+#include "http/handlers.h"
+
+static void
+reply_user(struct request *req, int status, const struct user *u)
+{
+	req_add_header(req, "ETag", etag_of(req, u->version));
+	reply_json(req, status, user_json(u));
+}
+
+void
+api_users_list(struct request *req)
+{
+	const char *rq = req_query(req, "role");
+	struct user *rows;
+	struct page p;
+	size_t n;
+	enum role role;
+	enum cs_err err;
+	json_t *items;
+
+	if (!page_from_query(req, &p))
+		return;
+	if (rq != NULL && !role_parse(rq, &role)) {
+		reply_problem(req, 400,
+			      "role must be admin, handler, viewer or "
+			      "constituent");
+		return;
+	}
+	err = store_call(req_store(req), user_list, req->a,
+			 rq ? (int)role : -1, &p, &rows, &n);
+	if (err != CS_OK) {
+		reply_err(req, err, NULL);
+		return;
+	}
+	items = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(items, user_json(&rows[i]));
+	reply_page(req, items, n, &p, n >= 2 ? rows[n - 2].id : 0);
+}
+
+void
+api_users_create(struct request *req)
+{
+	static const char *const known[] = {"login", "role", "password",
+					    "name",  "email", "org", NULL};
+	struct verrs ve = {0};
+	struct user u = {0};
+	const char *role, *password;
+	char generated[32] = "", *loc;
+	json_t *body, *out;
+	enum cs_err err;
+
+	if (!req_json_object(req, &body))
+		return;
+	fields_known(body, known, &ve);
+	u.login = field_str(body, "login", true, 64, &ve);
+	role = field_str(body, "role", true, 32, &ve);
+	password = field_str(body, "password", false, PASSWORD_MAX + 1, &ve);
+	u.name = field_str(body, "name", false, 200, &ve);
+	u.email = field_str(body, "email", false, 254, &ve);
+	u.org = field_str(body, "org", false, 64, &ve);
+	if (role != NULL && !role_parse(role, &u.role))
+		verr_add(&ve, "role",
+			 "must be admin, handler, viewer or constituent");
+	if (ve.n > 0) {
+		reply_verrs(req, 400, &ve);
+		json_decref(body);
+		return;
+	}
+	err = users_create(req_store(req), req->a, &req->actor, &u, password,
+			   generated, &ve);
+	if (err == CS_OK) {
+		u.login = arena_strdup(req->a, u.login);
+		u.name = u.name ? arena_strdup(req->a, u.name) : "";
+		u.email = u.email ? arena_strdup(req->a, u.email) : "";
+		u.org = u.org ? arena_strdup(req->a, u.org) : NULL;
+	}
+	json_decref(body);
+	if (err == CS_E_INVAL || err == CS_E_CONFLICT) {
+		reply_verrs(req, err == CS_E_INVAL ? 400 : 409, &ve);
+		return;
+	}
+	if (err != CS_OK) {
+		reply_err(req, err, NULL);
+		return;
+	}
+	out = user_json(&u);
+	if (generated[0] != '\0')
+		json_object_set_new(out, "initial_password",
+				    json_string(generated));
+	loc = arena_printf(req->a, "/api/v1/users/%s", u.login);
+	if (loc != NULL)
+		req_add_header(req, "Location", loc);
+	req_add_header(req, "ETag", etag_of(req, u.version));
+	reply_json(req, 201, out);
+}
+
+void
+api_users_get(struct request *req)
+{
+	const char *login = req->params[0];
+	struct user u;
+	enum cs_err err;
+
+	if (!auth_is_self_or_admin(req, login)) {
+		reply_problem(req, 403, "you can read only your own account");
+		return;
+	}
+	err = store_call(req_store(req), user_get, req->a, 0, login, &u);
+	if (err != CS_OK) {
+		reply_err(req, err, err == CS_E_NOTFOUND ? "no such user" : NULL);
+		return;
+	}
+	reply_user(req, 200, &u);
+}
+
+void
+api_users_update(struct request *req)
+{
+	static const char *const known[] = {"name",	"email", "role",
+					    "disabled", "org",	 "password",
+					    NULL};
+	struct user_patch p = {.role = -1, .disabled = -1};
+	struct verrs ve = {0};
+	struct user u;
+	const char *role;
+	json_t *body;
+	enum cs_err err;
+	enum role r;
+
+	if ((p.if_version = if_match_version(req)) < 0) {
+		reply_err(req, CS_E_STALE, NULL);
+		return;
+	}
+	if (!req_json_object(req, &body))
+		return;
+	fields_known(body, known, &ve);
+	p.name = field_str(body, "name", false, 200, &ve);
+	p.email = field_str(body, "email", false, 254, &ve);
+	role = field_str(body, "role", false, 32, &ve);
+	p.disabled = field_bool(body, "disabled", &ve);
+	p.password = field_str(body, "password", false, PASSWORD_MAX + 1, &ve);
+	if (json_object_get(body, "org") != NULL) {
+		p.set_org = true;
+		p.org = field_str(body, "org", false, 64, &ve);
+	}
+	if (role != NULL) {
+		if (role_parse(role, &r))
+			p.role = (int)r;
+		else
+			verr_add(&ve, "role",
+				 "must be admin, handler, viewer or "
+				 "constituent");
+	}
+	if (ve.n == 0 && json_object_size(body) == 0)
+		verr_add(&ve, "body", "names no field to change");
+	if (ve.n > 0) {
+		reply_verrs(req, 400, &ve);
+		json_decref(body);
+		return;
+	}
+	err = users_update(req_store(req), req->a, &req->actor,
+			   req->params[0], &p, &u, &ve);
+	json_decref(body);
+	if (err == CS_E_INVAL || (err == CS_E_CONFLICT && ve.n > 0)) {
+		reply_verrs(req, err == CS_E_INVAL ? 400 : 409, &ve);
+		return;
+	}
+	if (err != CS_OK) {
+		reply_err(req, err, err == CS_E_NOTFOUND ? "no such user" : NULL);
+		return;
+	}
+	reply_user(req, 200, &u);
+}

@@ -1,0 +1,38 @@
+/*
+ * handlers.h - every HTTP handler, one api_*.c file per resource.
+ *
+ * A handler parses its input, checks what the route table could not (e.g.
+ * "admin or self"), calls core, and replies. It never returns without a
+ * reply: the reply_* helpers of server.h set it.
+ */
+#ifndef CS_HANDLERS_H
+#define CS_HANDLERS_H
+
+struct request;
+
+void api_root(struct request *req);
+void api_healthz(struct request *req);
+void api_metrics(struct request *req);
+void api_openapi(struct request *req);
+
+void api_session_create(struct request *req);
+void api_session_get(struct request *req);
+void api_session_delete(struct request *req);
+void api_me(struct request *req);
+
+void api_users_list(struct request *req);
+void api_users_create(struct request *req);
+void api_users_get(struct request *req);
+void api_users_update(struct request *req);
+
+void api_tokens_list(struct request *req);
+void api_tokens_create(struct request *req);
+void api_tokens_revoke(struct request *req);
+
+void api_audit_list(struct request *req);
+
+void api_jobs_list(struct request *req);
+void api_jobs_create(struct request *req);
+void api_jobs_get(struct request *req);
+
+#endif

@@ -1,0 +1,126 @@
+#include <string.h>
+
+#include "http/handlers.h"
+#include "http/router.h"
+
+static const struct route routes[] = {
+    {"GET", "/", ACCESS_PUBLIC, api_root},
+    {"GET", "/healthz", ACCESS_PUBLIC, api_healthz},
+    {"GET", "/metrics", ACCESS_PUBLIC, api_metrics},
+    {"GET", "/api/v1/openapi.json", ACCESS_PUBLIC, api_openapi},
+    {"POST", "/api/v1/session", ACCESS_PUBLIC, api_session_create},
+    {"GET", "/api/v1/session", ACCESS_USER, api_session_get},
+    {"DELETE", "/api/v1/session", ACCESS_USER, api_session_delete},
+    {"GET", "/api/v1/me", ACCESS_USER, api_me},
+    {"GET", "/api/v1/users", ACCESS_ADMIN, api_users_list},
+    {"POST", "/api/v1/users", ACCESS_ADMIN, api_users_create},
+    {"GET", "/api/v1/users/{login}", ACCESS_USER, api_users_get},
+    {"PATCH", "/api/v1/users/{login}", ACCESS_ADMIN, api_users_update},
+    {"GET", "/api/v1/tokens", ACCESS_USER, api_tokens_list},
+    {"POST", "/api/v1/tokens", ACCESS_USER, api_tokens_create},
+    {"DELETE", "/api/v1/tokens/{id}", ACCESS_USER, api_tokens_revoke},
+    {"GET", "/api/v1/audit", ACCESS_ADMIN, api_audit_list},
+    {"GET", "/api/v1/jobs", ACCESS_ADMIN, api_jobs_list},
+    {"POST", "/api/v1/jobs", ACCESS_ADMIN, api_jobs_create},
+    {"GET", "/api/v1/jobs/{id}", ACCESS_ADMIN, api_jobs_get},
+};
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* Matches path (already split into segs) against one pattern. */
+static bool
+match(const char *pattern, char *const *segs, size_t nsegs,
+      const char *params[ROUTE_PARAMS])
+{
+	size_t i = 0, np = 0;
+	const char *p = pattern + 1;
+
+	if (strcmp(pattern, "/") == 0)
+		return nsegs == 0;
+	while (*p != '\0') {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+
+		if (i >= nsegs)
+			return false;
+		if (p[0] == '{') {
+			if (np >= ROUTE_PARAMS || segs[i][0] == '\0')
+				return false;
+			params[np++] = segs[i];
+		} else if (strlen(segs[i]) != len ||
+			   strncmp(segs[i], p, len) != 0) {
+			return false;
+		}
+		i++;
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	return i == nsegs;
+}
+
+int
+router_match(const char *method, const char *path, char *segbuf,
+	     size_t segbuf_len, const char *params[ROUTE_PARAMS], char *allow,
+	     size_t allow_len)
+{
+	char *segs[16];
+	size_t nsegs = 0, plen = strlen(path), alen = 0;
+	bool head = strcmp(method, "HEAD") == 0;
+
+	allow[0] = '\0';
+	if (path[0] != '/' || plen >= segbuf_len)
+		return -2;
+	memcpy(segbuf, path + 1, plen);
+	if (plen > 1 && segbuf[plen - 2] == '/') /* one trailing slash */
+		segbuf[plen - 2] = '\0';
+	if (segbuf[0] != '\0') {
+		char *s = segbuf;
+
+		for (;;) {
+			if (nsegs == sizeof(segs) / sizeof(segs[0]))
+				return -2;
+			segs[nsegs++] = s;
+			if ((s = strchr(s, '/')) == NULL)
+				break;
+			*s++ = '\0';
+		}
+	}
+	for (size_t r = 0; r < NROUTES; r++) {
+		const char *m = routes[r].method;
+
+		if (!match(routes[r].pattern, segs, nsegs, params))
+			continue;
+		if (strcmp(m, method) == 0 ||
+		    (head && strcmp(m, "GET") == 0))
+			return (int)r;
+		if (alen + strlen(m) + 3 < allow_len) {
+			if (alen > 0) {
+				memcpy(allow + alen, ", ", 2);
+				alen += 2;
+			}
+			memcpy(allow + alen, m, strlen(m));
+			alen += strlen(m);
+			allow[alen] = '\0';
+		}
+	}
+	return alen > 0 ? -1 : -2;
+}
+
+const struct route *
+router_route(size_t index)
+{
+	return index < NROUTES ? &routes[index] : NULL;
+}
+
+size_t
+router_count(void)
+{
+	return NROUTES;
+}
+
+void
+router_route_name(size_t index, const char **method, const char **pattern)
+{
+	*method = routes[index].method;
+	*pattern = routes[index].pattern;
+}

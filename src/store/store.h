@@ -1,0 +1,268 @@
+/*
+ * store.h - the storage interface.
+ *
+ * A backend is one file that fills a struct store_ops (OpenSMTPD's
+ * table_backend): store_sqlite.c today, store_pg.c next. Operations are
+ * domain operations, not generic SQL, so each backend owns its dialect and
+ * SQL never leaves store_*.c.
+ *
+ * A struct store is one connection and is used by one thread at a time; a
+ * struct store_pool hands connections to request threads and job workers.
+ * Strings in returned rows are copied into the caller's arena. Write
+ * transactions are begun with store_begin(st, true) and serialise writers
+ * (BEGIN IMMEDIATE in SQLite), so read-then-write sequences inside them
+ * (audit chain head, job claim) are safe.
+ *
+ * ops->version is append-only: add operations at the end and bump it.
+ */
+#ifndef CS_STORE_H
+#define CS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+
+#define STORE_OPS_VERSION 1
+
+enum role {
+	ROLE_ADMIN,
+	ROLE_HANDLER,
+	ROLE_VIEWER,
+	ROLE_CONSTITUENT,
+};
+
+struct user {
+	int64_t id;
+	const char *login;
+	const char *name;  /* "" when unset */
+	const char *email; /* "" when unset */
+	const char *org;   /* NULL unless role is constituent */
+	const char *pw_hash;
+	enum role role;
+	bool disabled;
+	int64_t version; /* bumped by every update; the ETag */
+	int64_t created_at, updated_at, last_login_at; /* 0 = never */
+};
+
+struct token {
+	int64_t id, user_id;
+	const char *name;
+	const char *prefix; /* first characters, for recognising a token */
+	const char *user_login;
+	int64_t created_at, expires_at, last_used_at, revoked_at; /* 0 = none */
+};
+
+struct session {
+	int64_t user_id;
+	int64_t created_at, expires_at, last_seen_at;
+};
+
+struct audit_row {
+	int64_t seq, at;
+	const char *actor, *action, *object_type, *object_id;
+	const char *detail; /* canonical JSON object text */
+	const char *prev_hash, *hash;
+};
+
+enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED, JOB_NSTATES };
+
+struct job {
+	int64_t id;
+	const char *kind;
+	const char *payload; /* JSON text */
+	enum job_state state;
+	int attempts, max_attempts;
+	int64_t run_after, created_at, finished_at, lease_until;
+	const char *last_error; /* NULL when none */
+};
+
+struct idem {
+	const char *req_hash;
+	bool done;
+	int status;
+	const char *content_type, *body;
+};
+
+/* Keyset pagination: rows with a key greater than after, at most limit. */
+struct page {
+	int64_t after;
+	int limit;
+};
+
+struct audit_filter {
+	const char *action, *actor; /* NULL = any */
+};
+
+struct store;
+typedef enum cs_err (*audit_scan_fn)(void *ctx, const struct audit_row *row);
+
+struct store_ops {
+	const char *scheme;
+	int version;
+
+	enum cs_err (*open)(const char *url, struct store **out);
+	void (*close)(struct store *);
+	/* Applies pending embedded migrations, each in its own transaction.
+	 * With dry_run, only lists them. *applied_out counts them. */
+	enum cs_err (*migrate)(struct store *, bool dry_run,
+			       void (*report)(const char *name, void *ctx),
+			       void *ctx, int *applied_out);
+	enum cs_err (*begin)(struct store *, bool write);
+	enum cs_err (*commit)(struct store *);
+	void (*rollback)(struct store *);
+	enum cs_err (*ping)(struct store *);
+	const char *(*errmsg)(struct store *);
+
+	/* users */
+	enum cs_err (*user_put)(struct store *, const struct user *,
+				int64_t *id_out);
+	/* by id when login is NULL */
+	enum cs_err (*user_get)(struct store *, struct arena *, int64_t id,
+				const char *login, struct user *out);
+	enum cs_err (*user_list)(struct store *, struct arena *, int role,
+				 const struct page *, struct user **items_out,
+				 size_t *n_out);
+	/* Writes every mutable field of u; CS_E_STALE when u->version no longer
+	 * matches, CS_E_NOTFOUND when the user is gone. */
+	enum cs_err (*user_update)(struct store *, const struct user *u,
+				   int64_t now);
+	enum cs_err (*user_set_password)(struct store *, int64_t id,
+					 const char *pw_hash, int64_t now);
+	enum cs_err (*user_touch_login)(struct store *, int64_t id,
+					int64_t now);
+	enum cs_err (*user_count_admins)(struct store *, int64_t *out);
+
+	/* sessions, keyed by the SHA-256 of the cookie value */
+	enum cs_err (*session_put)(struct store *, const char *hash,
+				   const struct session *);
+	enum cs_err (*session_get)(struct store *, struct arena *,
+				   const char *hash, struct session *s_out,
+				   struct user *u_out);
+	enum cs_err (*session_touch)(struct store *, const char *hash,
+				     int64_t seen, int64_t expires);
+	enum cs_err (*session_delete)(struct store *, const char *hash);
+	enum cs_err (*session_delete_user)(struct store *, int64_t user_id);
+
+	/* API tokens, keyed by the SHA-256 of the token */
+	enum cs_err (*token_put)(struct store *, const struct token *,
+				 const char *hash, int64_t *id_out);
+	enum cs_err (*token_auth)(struct store *, struct arena *,
+				  const char *hash, struct token *t_out,
+				  struct user *u_out);
+	enum cs_err (*token_get)(struct store *, struct arena *, int64_t id,
+				 struct token *out);
+	/* user_id 0 = every user's tokens */
+	enum cs_err (*token_list)(struct store *, struct arena *,
+				  int64_t user_id, const struct page *,
+				  struct token **items_out, size_t *n_out);
+	enum cs_err (*token_revoke)(struct store *, int64_t id, int64_t now);
+	enum cs_err (*token_revoke_user)(struct store *, int64_t user_id,
+					 int64_t now);
+	enum cs_err (*token_touch)(struct store *, int64_t id, int64_t now);
+
+	/* failed-login throttling; key is "user:<login>" or "addr:<ip>" */
+	enum cs_err (*throttle_get)(struct store *, const char *key,
+				    int64_t now, int *failures_out,
+				    int64_t *locked_until_out);
+	enum cs_err (*throttle_fail)(struct store *, const char *key,
+				     int64_t now, int64_t window, int max,
+				     int64_t lockout, int64_t *locked_until_out);
+	enum cs_err (*throttle_clear)(struct store *, const char *key);
+
+	/* idempotency keys, scoped by user. claim inserts a pending row or
+	 * returns the existing one in *existing_out (*claimed_out false). */
+	enum cs_err (*idem_claim)(struct store *, struct arena *,
+				  int64_t user_id, const char *key,
+				  const char *req_hash, int64_t now,
+				  bool *claimed_out, struct idem *existing_out);
+	enum cs_err (*idem_finish)(struct store *, int64_t user_id,
+				   const char *key, int status,
+				   const char *content_type, const char *body);
+	enum cs_err (*idem_release)(struct store *, int64_t user_id,
+				    const char *key);
+
+	/* audit log: hash-chained, append-only */
+	enum cs_err (*audit_head)(struct store *, struct arena *,
+				  int64_t *seq_out, const char **hash_out);
+	enum cs_err (*audit_insert)(struct store *, const struct audit_row *);
+	enum cs_err (*audit_list)(struct store *, struct arena *,
+				  const struct audit_filter *,
+				  const struct page *,
+				  struct audit_row **items_out, size_t *n_out);
+	enum cs_err (*audit_scan)(struct store *, audit_scan_fn fn, void *ctx);
+
+	/* durable jobs */
+	enum cs_err (*job_put)(struct store *, const struct job *,
+			       int64_t *id_out);
+	/* Claims the oldest runnable job (queued and due, or running with an
+	 * expired lease): state running, attempts + 1, lease_until set.
+	 * CS_E_NOTFOUND when there is none. */
+	enum cs_err (*job_claim)(struct store *, struct arena *, int64_t now,
+				 int64_t lease, struct job *out);
+	/* done, if still held by the claim that counted this attempt */
+	enum cs_err (*job_done)(struct store *, int64_t id, int attempt,
+				int64_t now);
+	/* back to queued at run_after, or failed when dead is true */
+	enum cs_err (*job_retry)(struct store *, int64_t id, const char *error,
+				 int64_t run_after, bool dead, int64_t now);
+	/* running jobs back to queued: used at start by an exclusive owner */
+	enum cs_err (*job_recover)(struct store *, int64_t *n_out);
+	enum cs_err (*job_get)(struct store *, struct arena *, int64_t id,
+			       struct job *out);
+	/* state -1 = any */
+	enum cs_err (*job_list)(struct store *, struct arena *, int state,
+				const struct page *, struct job **items_out,
+				size_t *n_out);
+	enum cs_err (*job_counts)(struct store *, int64_t counts[JOB_NSTATES]);
+
+	/* housekeeping: expired sessions, idempotency keys, throttles */
+	enum cs_err (*purge)(struct store *, int64_t now, int64_t idem_ttl,
+			     int64_t *n_out);
+	/* consistent copy of the whole database to a new file */
+	enum cs_err (*backup)(struct store *, const char *dest);
+	/* true when only one process may use the database at a time */
+	bool (*is_exclusive)(struct store *);
+};
+
+/* Every backend starts its connection struct with this. */
+struct store {
+	const struct store_ops *ops;
+};
+
+const char *role_name(enum role r);
+bool role_parse(const char *s, enum role *out);
+const char *job_state_name(enum job_state s);
+bool job_state_parse(const char *s, enum job_state *out);
+
+#define store_call(st, op, ...) ((st)->ops->op((st), __VA_ARGS__))
+#define store_call0(st, op)	((st)->ops->op((st)))
+
+/* Opens one connection; url is "sqlite:/path/to.db" or a bare path. */
+enum cs_err store_open(const char *url, struct store **out);
+void store_close(struct store *st);
+enum cs_err store_begin(struct store *st, bool write);
+enum cs_err store_commit(struct store *st);
+void store_rollback(struct store *st);
+/* Commits when err is CS_OK, rolls back otherwise; returns the outcome. */
+enum cs_err store_end(struct store *st, enum cs_err err);
+
+/* Embedded migration files for a scheme, sorted by number. */
+struct migration {
+	int number;
+	const char *name; /* file name */
+	const char *sql;
+	char sha256[65];
+};
+size_t store_migrations(const char *scheme, struct migration *out,
+			size_t cap);
+
+struct store_pool;
+enum cs_err store_pool_new(const char *url, int size, struct store_pool **out);
+void store_pool_free(struct store_pool *p);
+struct store *store_acquire(struct store_pool *p);
+void store_release(struct store_pool *p, struct store *st);
+
+#endif

@@ -1,0 +1,1408 @@
+/*
+ * store_sqlite.c - the embedded SQLite backend.
+ *
+ * One sqlite3 connection per struct store, opened in WAL mode with foreign
+ * keys on, a busy timeout and synchronous=FULL (a commit that returned is on
+ * disk). Statements are prepared once per connection and cached by the
+ * address of their SQL text, which is always a string literal of this file.
+ * Write transactions use BEGIN IMMEDIATE so two writers never deadlock on a
+ * lock upgrade.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "store/store.h"
+
+#define NSTMT	  96
+#define BUSY_MS	  10000
+#define MIGR_MAX  256
+
+struct sq {
+	struct store base;
+	sqlite3 *db;
+	char path[1024];
+	bool oom; /* an arena copy failed while reading rows */
+	char err[256];
+	struct {
+		const char *sql;
+		sqlite3_stmt *stmt;
+	} cache[NSTMT];
+	int ncache;
+};
+
+const struct store_ops store_sqlite_ops;
+
+static struct sq *
+SQ(struct store *st)
+{
+	return (struct sq *)st;
+}
+
+static enum cs_err
+db_error(struct sq *s, const char *what)
+{
+	int rc = sqlite3_extended_errcode(s->db);
+
+	snprintf(s->err, sizeof(s->err), "%s: %s", what, sqlite3_errmsg(s->db));
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return CS_E_CONFLICT;
+	log_warnx("msg=\"database error\" op=%s error=\"%s\"", what,
+		  sqlite3_errmsg(s->db));
+	return CS_E_DB;
+}
+
+static sqlite3_stmt *
+prep(struct sq *s, const char *sql)
+{
+	sqlite3_stmt *st;
+
+	for (int i = 0; i < s->ncache; i++)
+		if (s->cache[i].sql == sql)
+			return s->cache[i].stmt;
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+			       NULL) != SQLITE_OK) {
+		(void)db_error(s, "prepare");
+		return NULL;
+	}
+	if (s->ncache < NSTMT) {
+		s->cache[s->ncache].sql = sql;
+		s->cache[s->ncache].stmt = st;
+		s->ncache++;
+	} else {
+		fatalx("msg=\"statement cache full\" size=%d", NSTMT);
+	}
+	return st;
+}
+
+/* Runs a statement that returns no rows. */
+static enum cs_err
+run(struct sq *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	enum cs_err err = CS_OK;
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		err = db_error(s, what);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return err;
+}
+
+static void
+done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+static void
+bind_str(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+/* 0 is stored as NULL for optional times. */
+static void
+bind_time(sqlite3_stmt *st, int i, int64_t t)
+{
+	if (t == 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, t);
+}
+
+static const char *
+col_str(struct sq *s, struct arena *a, sqlite3_stmt *st, int i)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+	char *p;
+
+	if (v == NULL)
+		return NULL;
+	p = arena_strndup(a, (const char *)v,
+			  (size_t)sqlite3_column_bytes(st, i));
+	if (p == NULL)
+		s->oom = true;
+	return p;
+}
+
+static int64_t
+col_i64(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_int64(st, i);
+}
+
+/* ---- connection ---- */
+
+static enum cs_err
+exec(struct sq *s, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(s->err, sizeof(s->err), "%s", msg ? msg : "?");
+		log_warnx("msg=\"database error\" error=\"%s\"", s->err);
+		sqlite3_free(msg);
+		return CS_E_DB;
+	}
+	return CS_OK;
+}
+
+static void
+sq_close(struct store *st)
+{
+	struct sq *s = SQ(st);
+
+	for (int i = 0; i < s->ncache; i++)
+		sqlite3_finalize(s->cache[i].stmt);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+static enum cs_err
+sq_open(const char *url, struct store **out)
+{
+	struct sq *s = xcalloc(1, sizeof(*s));
+	const char *path = url;
+	enum cs_err err = CS_OK;
+
+	if (strncmp(path, "sqlite:", 7) == 0)
+		path += 7;
+	if (*path == '\0' || strlen(path) >= sizeof(s->path)) {
+		free(s);
+		return CS_E_INVAL;
+	}
+	s->base.ops = &store_sqlite_ops;
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	if (sqlite3_open_v2(path, &s->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		log_warnx("msg=\"cannot open database\" path=\"%s\" "
+			  "error=\"%s\"",
+			  path, sqlite3_errmsg(s->db));
+		err = CS_E_IO;
+		goto out;
+	}
+	sqlite3_busy_timeout(s->db, BUSY_MS);
+	sqlite3_extended_result_codes(s->db, 1);
+	if ((err = exec(s, "PRAGMA foreign_keys = ON")) != CS_OK)
+		goto out;
+	if (strcmp(path, ":memory:") != 0 &&
+	    (err = exec(s, "PRAGMA journal_mode = WAL")) != CS_OK)
+		goto out;
+	err = exec(s, "PRAGMA synchronous = FULL");
+out:
+	if (err != CS_OK) {
+		sq_close(&s->base);
+		return err;
+	}
+	*out = &s->base;
+	return CS_OK;
+}
+
+static enum cs_err
+sq_begin(struct store *st, bool write)
+{
+	return exec(SQ(st), write ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+static enum cs_err
+sq_commit(struct store *st)
+{
+	return exec(SQ(st), "COMMIT");
+}
+
+static void
+sq_rollback(struct store *st)
+{
+	struct sq *s = SQ(st);
+
+	if (!sqlite3_get_autocommit(s->db))
+		(void)exec(s, "ROLLBACK");
+}
+
+static enum cs_err
+sq_ping(struct store *st)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "SELECT count(*) FROM schema_migrations");
+
+	if (q == NULL)
+		return CS_E_DB;
+	return run(s, q, "ping");
+}
+
+static const char *
+sq_errmsg(struct store *st)
+{
+	return SQ(st)->err;
+}
+
+static bool
+sq_is_exclusive(struct store *st)
+{
+	(void)st;
+	return true;
+}
+
+/* ---- migrations ---- */
+
+static enum cs_err
+sq_migrate(struct store *st, bool dry_run,
+	   void (*report)(const char *name, void *ctx), void *ctx,
+	   int *applied_out)
+{
+	struct sq *s = SQ(st);
+	static struct migration m[MIGR_MAX];
+	size_t n = store_migrations("sqlite", m, MIGR_MAX);
+	sqlite3_stmt *q;
+	enum cs_err err;
+	int applied = 0, newest_known = n ? m[n - 1].number : 0;
+
+	if ((err = exec(s, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+			   "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+			   "sha256 TEXT NOT NULL, applied_at INTEGER NOT "
+			   "NULL) STRICT")) != CS_OK)
+		return err;
+	if ((q = prep(s, "SELECT max(version) FROM schema_migrations")) ==
+	    NULL)
+		return CS_E_DB;
+	if (sqlite3_step(q) == SQLITE_ROW && col_i64(q, 0) > newest_known) {
+		snprintf(s->err, sizeof(s->err),
+			 "database schema %lld is newer than this csirtd "
+			 "(knows %d)",
+			 (long long)col_i64(q, 0), newest_known);
+		done(q);
+		return CS_E_CONFLICT;
+	}
+	done(q);
+	for (size_t i = 0; i < n; i++) {
+		const char *sum = NULL;
+
+		if ((q = prep(s, "SELECT sha256 FROM schema_migrations WHERE "
+				 "version = ?1")) == NULL)
+			return CS_E_DB;
+		sqlite3_bind_int(q, 1, m[i].number);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			sum = (const char *)sqlite3_column_text(q, 0);
+		if (sum != NULL && strcmp(sum, m[i].sha256) != 0) {
+			snprintf(s->err, sizeof(s->err),
+				 "migration %s was changed after it was "
+				 "applied",
+				 m[i].name);
+			done(q);
+			return CS_E_CONFLICT;
+		}
+		done(q);
+		if (sum != NULL)
+			continue;
+		if (report != NULL)
+			report(m[i].name, ctx);
+		applied++;
+		if (dry_run)
+			continue;
+		if ((err = exec(s, "BEGIN IMMEDIATE")) != CS_OK)
+			return err;
+		if ((err = exec(s, m[i].sql)) != CS_OK)
+			goto fail;
+		if ((q = prep(s, "INSERT INTO schema_migrations VALUES "
+				 "(?1, ?2, ?3, unixepoch())")) == NULL) {
+			err = CS_E_DB;
+			goto fail;
+		}
+		sqlite3_bind_int(q, 1, m[i].number);
+		bind_str(q, 2, m[i].name);
+		bind_str(q, 3, m[i].sha256);
+		if ((err = run(s, q, "migrate")) != CS_OK)
+			goto fail;
+		if ((err = exec(s, "COMMIT")) != CS_OK)
+			goto fail;
+		log_info("msg=\"migration applied\" name=%s", m[i].name);
+		continue;
+	fail:
+		sq_rollback(st);
+		return err;
+	}
+	*applied_out = applied;
+	return CS_OK;
+}
+
+/* ---- users ---- */
+
+#define USER_COLS                                                              \
+	"id, login, name, email, role, org, pw_hash, disabled, version, "      \
+	"created_at, updated_at, last_login_at"
+
+#define USER_COLS_U                                                            \
+	"u.id, u.login, u.name, u.email, u.role, u.org, u.pw_hash, "           \
+	"u.disabled, u.version, u.created_at, u.updated_at, u.last_login_at"
+
+static void
+read_user(struct sq *s, struct arena *a, sqlite3_stmt *q, int c,
+	  struct user *u)
+{
+	const char *role = (const char *)sqlite3_column_text(q, c + 4);
+
+	u->id = col_i64(q, c + 0);
+	u->login = col_str(s, a, q, c + 1);
+	u->name = col_str(s, a, q, c + 2);
+	u->email = col_str(s, a, q, c + 3);
+	if (role == NULL || !role_parse(role, &u->role))
+		u->role = ROLE_VIEWER; /* unreachable: CHECK constraint */
+	u->org = col_str(s, a, q, c + 5);
+	u->pw_hash = col_str(s, a, q, c + 6);
+	u->disabled = col_i64(q, c + 7) != 0;
+	u->version = col_i64(q, c + 8);
+	u->created_at = col_i64(q, c + 9);
+	u->updated_at = col_i64(q, c + 10);
+	u->last_login_at = col_i64(q, c + 11);
+}
+
+static enum cs_err
+sq_user_put(struct store *st, const struct user *u, int64_t *id_out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(
+	    s, "INSERT INTO user (login, name, email, role, org, pw_hash, "
+	       "disabled, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+	       "?6, ?7, ?8, ?8)");
+	enum cs_err err;
+
+	if (q == NULL)
+		return CS_E_DB;
+	bind_str(q, 1, u->login);
+	bind_str(q, 2, u->name ? u->name : "");
+	bind_str(q, 3, u->email ? u->email : "");
+	bind_str(q, 4, role_name(u->role));
+	bind_str(q, 5, u->org);
+	bind_str(q, 6, u->pw_hash);
+	sqlite3_bind_int(q, 7, u->disabled);
+	sqlite3_bind_int64(q, 8, u->created_at);
+	if ((err = run(s, q, "user_put")) == CS_OK)
+		*id_out = sqlite3_last_insert_rowid(s->db);
+	return err;
+}
+
+static enum cs_err
+sq_user_get(struct store *st, struct arena *a, int64_t id, const char *login,
+	    struct user *out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q;
+	enum cs_err err = CS_E_NOTFOUND;
+	int rc;
+
+	if (login != NULL) {
+		q = prep(s, "SELECT " USER_COLS " FROM user WHERE login = ?1");
+		if (q != NULL)
+			bind_str(q, 1, login);
+	} else {
+		q = prep(s, "SELECT " USER_COLS " FROM user WHERE id = ?1");
+		if (q != NULL)
+			sqlite3_bind_int64(q, 1, id);
+	}
+	if (q == NULL)
+		return CS_E_DB;
+	s->oom = false;
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		read_user(s, a, q, 0, out);
+		err = s->oom ? CS_E_TOOBIG : CS_OK;
+	} else if (rc != SQLITE_DONE) {
+		err = db_error(s, "user_get");
+	}
+	done(q);
+	return err;
+}
+
+/* Collects up to limit rows of a prepared query into an arena array. */
+#define COLLECT(s, a, q, T, items_out, n_out, limit, READ)                     \
+	do {                                                                   \
+		T *items_ = arena_alloc((a), sizeof(T) * (size_t)(limit));     \
+		size_t n_ = 0;                                                 \
+		int rc_;                                                       \
+		if (items_ == NULL) {                                          \
+			done(q);                                               \
+			return CS_E_TOOBIG;                                    \
+		}                                                              \
+		memset(items_, 0, sizeof(T) * (size_t)(limit));                \
+		(s)->oom = false;                                              \
+		while (n_ < (size_t)(limit) &&                                 \
+		       (rc_ = sqlite3_step(q)) == SQLITE_ROW) {                \
+			T *it_ = &items_[n_++];                                \
+			READ;                                                  \
+		}                                                              \
+		done(q);                                                       \
+		if ((s)->oom)                                                  \
+			return CS_E_TOOBIG;                                    \
+		*(items_out) = items_;                                         \
+		*(n_out) = n_;                                                 \
+	} while (0)
+
+static enum cs_err
+sq_user_list(struct store *st, struct arena *a, int role, const struct page *p,
+	     struct user **items_out, size_t *n_out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "SELECT " USER_COLS " FROM user WHERE id > ?1 "
+				  "AND (?2 IS NULL OR role = ?2) ORDER BY id "
+				  "LIMIT ?3");
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, p->after);
+	bind_str(q, 2, role >= 0 ? role_name((enum role)role) : NULL);
+	sqlite3_bind_int(q, 3, p->limit);
+	COLLECT(s, a, q, struct user, items_out, n_out, p->limit,
+		read_user(s, a, q, 0, it_));
+	return CS_OK;
+}
+
+static enum cs_err
+changed_one(struct sq *s, enum cs_err err)
+{
+	if (err == CS_OK && sqlite3_changes(s->db) == 0)
+		return CS_E_NOTFOUND;
+	return err;
+}
+
+static enum cs_err
+sq_user_update(struct store *st, const struct user *u, int64_t now)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(
+	    s, "UPDATE user SET name = ?2, email = ?3, role = ?4, org = ?5, "
+	       "disabled = ?6, updated_at = ?7, version = version + 1 "
+	       "WHERE id = ?1 AND version = ?8");
+	sqlite3_stmt *e;
+	enum cs_err err;
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, u->id);
+	bind_str(q, 2, u->name);
+	bind_str(q, 3, u->email);
+	bind_str(q, 4, role_name(u->role));
+	bind_str(q, 5, u->org);
+	sqlite3_bind_int(q, 6, u->disabled);
+	sqlite3_bind_int64(q, 7, now);
+	sqlite3_bind_int64(q, 8, u->version);
+	if ((err = run(s, q, "user_update")) != CS_OK)
+		return err;
+	if (sqlite3_changes(s->db) == 1)
+		return CS_OK;
+	/* Tell a stale version from a vanished user. */
+	if ((e = prep(s, "SELECT 1 FROM user WHERE id = ?1")) == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(e, 1, u->id);
+	err = sqlite3_step(e) == SQLITE_ROW ? CS_E_STALE : CS_E_NOTFOUND;
+	done(e);
+	return err;
+}
+
+static enum cs_err
+sq_user_set_password(struct store *st, int64_t id, const char *pw_hash,
+		     int64_t now)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "UPDATE user SET pw_hash = ?2, updated_at = "
+				  "?3, version = version + 1 WHERE id = ?1");
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, id);
+	bind_str(q, 2, pw_hash);
+	sqlite3_bind_int64(q, 3, now);
+	return changed_one(s, run(s, q, "user_set_password"));
+}
+
+static enum cs_err
+sq_user_touch_login(struct store *st, int64_t id, int64_t now)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q =
+	    prep(s, "UPDATE user SET last_login_at = ?2 WHERE id = ?1");
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int64(q, 2, now);
+	return run(s, q, "user_touch_login");
+}
+
+static enum cs_err
+sq_user_count_admins(struct store *st, int64_t *out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "SELECT count(*) FROM user WHERE role = "
+				  "'admin' AND disabled = 0");
+
+	if (q == NULL)
+		return CS_E_DB;
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		done(q);
+		return db_error(s, "user_count_admins");
+	}
+	*out = col_i64(q, 0);
+	done(q);
+	return CS_OK;
+}
+
+/* ---- sessions ---- */
+
+static enum cs_err
+sq_session_put(struct store *st, const char *hash, const struct session *se)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "INSERT INTO session VALUES (?1, ?2, ?3, "
+				  "?4, ?5)");
+
+	if (q == NULL)
+		return CS_E_DB;
+	bind_str(q, 1, hash);
+	sqlite3_bind_int64(q, 2, se->user_id);
+	sqlite3_bind_int64(q, 3, se->created_at);
+	sqlite3_bind_int64(q, 4, se->expires_at);
+	sqlite3_bind_int64(q, 5, se->last_seen_at);
+	return run(s, q, "session_put");
+}
+
+static enum cs_err
+sq_session_get(struct store *st, struct arena *a, const char *hash,
+	       struct session *s_out, struct user *u_out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(
+	    s, "SELECT s.user_id, s.created_at, s.expires_at, s.last_seen_at, "
+	    USER_COLS_U " FROM session s JOIN user u ON u.id = "
+	       "s.user_id WHERE s.hash = ?1");
+	enum cs_err err = CS_E_NOTFOUND;
+	int rc;
+
+	if (q == NULL)
+		return CS_E_DB;
+	bind_str(q, 1, hash);
+	s->oom = false;
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		s_out->user_id = col_i64(q, 0);
+		s_out->created_at = col_i64(q, 1);
+		s_out->expires_at = col_i64(q, 2);
+		s_out->last_seen_at = col_i64(q, 3);
+		read_user(s, a, q, 4, u_out);
+		err = s->oom ? CS_E_TOOBIG : CS_OK;
+	} else if (rc != SQLITE_DONE) {
+		err = db_error(s, "session_get");
+	}
+	done(q);
+	return err;
+}
+
+static enum cs_err
+sq_session_touch(struct store *st, const char *hash, int64_t seen,
+		 int64_t expires)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "UPDATE session SET last_seen_at = ?2, "
+				  "expires_at = ?3 WHERE hash = ?1");
+
+	if (q == NULL)
+		return CS_E_DB;
+	bind_str(q, 1, hash);
+	sqlite3_bind_int64(q, 2, seen);
+	sqlite3_bind_int64(q, 3, expires);
+	return run(s, q, "session_touch");
+}
+
+static enum cs_err
+sq_session_delete(struct store *st, const char *hash)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "DELETE FROM session WHERE hash = ?1");
+
+	if (q == NULL)
+		return CS_E_DB;
+	bind_str(q, 1, hash);
+	return changed_one(s, run(s, q, "session_delete"));
+}
+
+static enum cs_err
+sq_session_delete_user(struct store *st, int64_t user_id)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "DELETE FROM session WHERE user_id = ?1");
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, user_id);
+	return run(s, q, "session_delete_user");
+}
+
+/* ---- tokens ---- */
+
+#define TOKEN_COLS                                                             \
+	"t.id, t.user_id, t.name, t.prefix, u.login, t.created_at, "           \
+	"t.expires_at, t.last_used_at, t.revoked_at"
+
+static void
+read_token(struct sq *s, struct arena *a, sqlite3_stmt *q, struct token *t)
+{
+	t->id = col_i64(q, 0);
+	t->user_id = col_i64(q, 1);
+	t->name = col_str(s, a, q, 2);
+	t->prefix = col_str(s, a, q, 3);
+	t->user_login = col_str(s, a, q, 4);
+	t->created_at = col_i64(q, 5);
+	t->expires_at = col_i64(q, 6);
+	t->last_used_at = col_i64(q, 7);
+	t->revoked_at = col_i64(q, 8);
+}
+
+static enum cs_err
+sq_token_put(struct store *st, const struct token *t, const char *hash,
+	     int64_t *id_out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "INSERT INTO token (user_id, name, prefix, "
+				  "hash, created_at, expires_at) VALUES (?1, "
+				  "?2, ?3, ?4, ?5, ?6)");
+	enum cs_err err;
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, t->user_id);
+	bind_str(q, 2, t->name);
+	bind_str(q, 3, t->prefix);
+	bind_str(q, 4, hash);
+	sqlite3_bind_int64(q, 5, t->created_at);
+	bind_time(q, 6, t->expires_at);
+	if ((err = run(s, q, "token_put")) == CS_OK)
+		*id_out = sqlite3_last_insert_rowid(s->db);
+	return err;
+}
+
+static enum cs_err
+sq_token_auth(struct store *st, struct arena *a, const char *hash,
+	      struct token *t_out, struct user *u_out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "SELECT " TOKEN_COLS ", " USER_COLS_U
+				  " FROM token t JOIN user u ON u.id = "
+				  "t.user_id WHERE t.hash = ?1");
+	enum cs_err err = CS_E_NOTFOUND;
+	int rc;
+
+	if (q == NULL)
+		return CS_E_DB;
+	bind_str(q, 1, hash);
+	s->oom = false;
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		read_token(s, a, q, t_out);
+		read_user(s, a, q, 9, u_out);
+		err = s->oom ? CS_E_TOOBIG : CS_OK;
+	} else if (rc != SQLITE_DONE) {
+		err = db_error(s, "token_auth");
+	}
+	done(q);
+	return err;
+}
+
+static enum cs_err
+sq_token_get(struct store *st, struct arena *a, int64_t id, struct token *out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "SELECT " TOKEN_COLS " FROM token t JOIN "
+				  "user u ON u.id = t.user_id WHERE t.id = ?1");
+	enum cs_err err = CS_E_NOTFOUND;
+	int rc;
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, id);
+	s->oom = false;
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		read_token(s, a, q, out);
+		err = s->oom ? CS_E_TOOBIG : CS_OK;
+	} else if (rc != SQLITE_DONE) {
+		err = db_error(s, "token_get");
+	}
+	done(q);
+	return err;
+}
+
+static enum cs_err
+sq_token_list(struct store *st, struct arena *a, int64_t user_id,
+	      const struct page *p, struct token **items_out, size_t *n_out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "SELECT " TOKEN_COLS " FROM token t JOIN "
+				  "user u ON u.id = t.user_id WHERE t.id > ?1 "
+				  "AND (?2 = 0 OR t.user_id = ?2) ORDER BY "
+				  "t.id LIMIT ?3");
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, p->after);
+	sqlite3_bind_int64(q, 2, user_id);
+	sqlite3_bind_int(q, 3, p->limit);
+	COLLECT(s, a, q, struct token, items_out, n_out, p->limit,
+		read_token(s, a, q, it_));
+	return CS_OK;
+}
+
+static enum cs_err
+sq_token_revoke(struct store *st, int64_t id, int64_t now)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "UPDATE token SET revoked_at = "
+				  "coalesce(revoked_at, ?2) WHERE id = ?1");
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int64(q, 2, now);
+	return changed_one(s, run(s, q, "token_revoke"));
+}
+
+static enum cs_err
+sq_token_revoke_user(struct store *st, int64_t user_id, int64_t now)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "UPDATE token SET revoked_at = ?2 WHERE "
+				  "user_id = ?1 AND revoked_at IS NULL");
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, user_id);
+	sqlite3_bind_int64(q, 2, now);
+	return run(s, q, "token_revoke_user");
+}
+
+static enum cs_err
+sq_token_touch(struct store *st, int64_t id, int64_t now)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q =
+	    prep(s, "UPDATE token SET last_used_at = ?2 WHERE id = ?1");
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int64(q, 2, now);
+	return run(s, q, "token_touch");
+}
+
+/* ---- login throttling ---- */
+
+static enum cs_err
+sq_throttle_get(struct store *st, const char *key, int64_t now,
+		int *failures_out, int64_t *locked_until_out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "SELECT failures, locked_until FROM "
+				  "login_throttle WHERE key = ?1");
+	int rc;
+
+	(void)now;
+	if (q == NULL)
+		return CS_E_DB;
+	bind_str(q, 1, key);
+	*failures_out = 0;
+	*locked_until_out = 0;
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		*failures_out = sqlite3_column_int(q, 0);
+		*locked_until_out = col_i64(q, 1);
+	} else if (rc != SQLITE_DONE) {
+		done(q);
+		return db_error(s, "throttle_get");
+	}
+	done(q);
+	return CS_OK;
+}
+
+static enum cs_err
+sq_throttle_fail(struct store *st, const char *key, int64_t now,
+		 int64_t window, int max, int64_t lockout,
+		 int64_t *locked_until_out)
+{
+	struct sq *s = SQ(st);
+	/* A failure outside the window starts a new one; reaching max
+	 * failures inside it locks the key and starts over. */
+	sqlite3_stmt *q = prep(
+	    s, "INSERT INTO login_throttle (key, failures, window_start, "
+	       "locked_until) VALUES (?1, 1, ?2, CASE WHEN ?3 <= 1 THEN ?2 + "
+	       "?5 ELSE 0 END) ON CONFLICT (key) DO UPDATE SET "
+	       "failures = CASE WHEN window_start + ?4 < ?2 THEN 1 ELSE "
+	       "failures + 1 END, "
+	       "window_start = CASE WHEN window_start + ?4 < ?2 THEN ?2 ELSE "
+	       "window_start END, "
+	       "locked_until = CASE WHEN (CASE WHEN window_start + ?4 < ?2 "
+	       "THEN 1 ELSE failures + 1 END) >= ?3 THEN ?2 + ?5 ELSE "
+	       "locked_until END "
+	       "RETURNING locked_until");
+	int rc;
+
+	if (q == NULL)
+		return CS_E_DB;
+	bind_str(q, 1, key);
+	sqlite3_bind_int64(q, 2, now);
+	sqlite3_bind_int(q, 3, max);
+	sqlite3_bind_int64(q, 4, window);
+	sqlite3_bind_int64(q, 5, lockout);
+	rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW) {
+		done(q);
+		return db_error(s, "throttle_fail");
+	}
+	*locked_until_out = col_i64(q, 0);
+	done(q);
+	return CS_OK;
+}
+
+static enum cs_err
+sq_throttle_clear(struct store *st, const char *key)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "DELETE FROM login_throttle WHERE key = ?1");
+
+	if (q == NULL)
+		return CS_E_DB;
+	bind_str(q, 1, key);
+	return run(s, q, "throttle_clear");
+}
+
+/* ---- idempotency ---- */
+
+static enum cs_err
+sq_idem_claim(struct store *st, struct arena *a, int64_t user_id,
+	      const char *key, const char *req_hash, int64_t now,
+	      bool *claimed_out, struct idem *existing_out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "INSERT INTO idempotency (user_id, key, "
+				  "req_hash, created_at) VALUES (?1, ?2, ?3, "
+				  "?4) ON CONFLICT DO NOTHING");
+	enum cs_err err;
+	int rc;
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, user_id);
+	bind_str(q, 2, key);
+	bind_str(q, 3, req_hash);
+	sqlite3_bind_int64(q, 4, now);
+	if ((err = run(s, q, "idem_claim")) != CS_OK)
+		return err;
+	if (sqlite3_changes(s->db) == 1) {
+		*claimed_out = true;
+		return CS_OK;
+	}
+	*claimed_out = false;
+	q = prep(s, "SELECT req_hash, done, status, content_type, body FROM "
+		    "idempotency WHERE user_id = ?1 AND key = ?2");
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, user_id);
+	bind_str(q, 2, key);
+	s->oom = false;
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		existing_out->req_hash = col_str(s, a, q, 0);
+		existing_out->done = col_i64(q, 1) != 0;
+		existing_out->status = sqlite3_column_int(q, 2);
+		existing_out->content_type = col_str(s, a, q, 3);
+		existing_out->body = col_str(s, a, q, 4);
+		err = s->oom ? CS_E_TOOBIG : CS_OK;
+	} else {
+		err = rc == SQLITE_DONE ? CS_E_CONFLICT
+					: db_error(s, "idem_claim");
+	}
+	done(q);
+	return err;
+}
+
+static enum cs_err
+sq_idem_finish(struct store *st, int64_t user_id, const char *key, int status,
+	       const char *content_type, const char *body)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "UPDATE idempotency SET done = 1, status = "
+				  "?3, content_type = ?4, body = ?5 WHERE "
+				  "user_id = ?1 AND key = ?2");
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, user_id);
+	bind_str(q, 2, key);
+	sqlite3_bind_int(q, 3, status);
+	bind_str(q, 4, content_type);
+	bind_str(q, 5, body ? body : "");
+	return run(s, q, "idem_finish");
+}
+
+static enum cs_err
+sq_idem_release(struct store *st, int64_t user_id, const char *key)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "DELETE FROM idempotency WHERE user_id = ?1 "
+				  "AND key = ?2 AND done = 0");
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, user_id);
+	bind_str(q, 2, key);
+	return run(s, q, "idem_release");
+}
+
+/* ---- audit ---- */
+
+#define AUDIT_COLS                                                             \
+	"seq, at, actor, action, object_type, object_id, detail, prev_hash, "  \
+	"hash"
+
+static void
+read_audit(struct sq *s, struct arena *a, sqlite3_stmt *q,
+	   struct audit_row *r)
+{
+	r->seq = col_i64(q, 0);
+	r->at = col_i64(q, 1);
+	r->actor = col_str(s, a, q, 2);
+	r->action = col_str(s, a, q, 3);
+	r->object_type = col_str(s, a, q, 4);
+	r->object_id = col_str(s, a, q, 5);
+	r->detail = col_str(s, a, q, 6);
+	r->prev_hash = col_str(s, a, q, 7);
+	r->hash = col_str(s, a, q, 8);
+}
+
+static enum cs_err
+sq_audit_head(struct store *st, struct arena *a, int64_t *seq_out,
+	      const char **hash_out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q =
+	    prep(s, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+	int rc;
+
+	if (q == NULL)
+		return CS_E_DB;
+	*seq_out = 0;
+	*hash_out = NULL;
+	s->oom = false;
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		*seq_out = col_i64(q, 0);
+		*hash_out = col_str(s, a, q, 1);
+	} else if (rc != SQLITE_DONE) {
+		done(q);
+		return db_error(s, "audit_head");
+	}
+	done(q);
+	return s->oom ? CS_E_TOOBIG : CS_OK;
+}
+
+static enum cs_err
+sq_audit_insert(struct store *st, const struct audit_row *r)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "INSERT INTO audit (" AUDIT_COLS ") VALUES "
+				  "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, r->seq);
+	sqlite3_bind_int64(q, 2, r->at);
+	bind_str(q, 3, r->actor);
+	bind_str(q, 4, r->action);
+	bind_str(q, 5, r->object_type);
+	bind_str(q, 6, r->object_id);
+	bind_str(q, 7, r->detail);
+	bind_str(q, 8, r->prev_hash);
+	bind_str(q, 9, r->hash);
+	return run(s, q, "audit_insert");
+}
+
+static enum cs_err
+sq_audit_list(struct store *st, struct arena *a, const struct audit_filter *f,
+	      const struct page *p, struct audit_row **items_out,
+	      size_t *n_out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "SELECT " AUDIT_COLS " FROM audit WHERE seq "
+				  "> ?1 AND (?2 IS NULL OR action = ?2) AND "
+				  "(?3 IS NULL OR actor = ?3) ORDER BY seq "
+				  "LIMIT ?4");
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, p->after);
+	bind_str(q, 2, f->action);
+	bind_str(q, 3, f->actor);
+	sqlite3_bind_int(q, 4, p->limit);
+	COLLECT(s, a, q, struct audit_row, items_out, n_out, p->limit,
+		read_audit(s, a, q, it_));
+	return CS_OK;
+}
+
+static enum cs_err
+sq_audit_scan(struct store *st, audit_scan_fn fn, void *ctx)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q;
+	struct arena *a = arena_new(1 << 20);
+	enum cs_err err = CS_OK;
+	int rc;
+
+	/* A dedicated statement: the scan may outlive other cached uses. */
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT " AUDIT_COLS " FROM audit ORDER BY seq",
+			       -1, &q, NULL) != SQLITE_OK) {
+		arena_free(a);
+		return db_error(s, "audit_scan");
+	}
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct audit_row r;
+
+		arena_reset(a);
+		s->oom = false;
+		read_audit(s, a, q, &r);
+		if (s->oom) {
+			err = CS_E_TOOBIG;
+			break;
+		}
+		if ((err = fn(ctx, &r)) != CS_OK)
+			break;
+	}
+	if (err == CS_OK && rc != SQLITE_DONE)
+		err = db_error(s, "audit_scan");
+	sqlite3_finalize(q);
+	arena_free(a);
+	return err;
+}
+
+/* ---- jobs ---- */
+
+#define JOB_COLS                                                               \
+	"id, kind, payload, state, attempts, max_attempts, run_after, "        \
+	"created_at, finished_at, lease_until, last_error"
+
+static void
+read_job(struct sq *s, struct arena *a, sqlite3_stmt *q, struct job *j)
+{
+	const char *state = (const char *)sqlite3_column_text(q, 3);
+
+	j->id = col_i64(q, 0);
+	j->kind = col_str(s, a, q, 1);
+	j->payload = col_str(s, a, q, 2);
+	if (state == NULL || !job_state_parse(state, &j->state))
+		j->state = JOB_FAILED; /* unreachable: CHECK constraint */
+	j->attempts = sqlite3_column_int(q, 4);
+	j->max_attempts = sqlite3_column_int(q, 5);
+	j->run_after = col_i64(q, 6);
+	j->created_at = col_i64(q, 7);
+	j->finished_at = col_i64(q, 8);
+	j->lease_until = col_i64(q, 9);
+	j->last_error = col_str(s, a, q, 10);
+}
+
+static enum cs_err
+sq_job_put(struct store *st, const struct job *j, int64_t *id_out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "INSERT INTO job (kind, payload, "
+				  "max_attempts, run_after, created_at) VALUES "
+				  "(?1, ?2, ?3, ?4, ?5)");
+	enum cs_err err;
+
+	if (q == NULL)
+		return CS_E_DB;
+	bind_str(q, 1, j->kind);
+	bind_str(q, 2, j->payload ? j->payload : "{}");
+	sqlite3_bind_int(q, 3, j->max_attempts);
+	sqlite3_bind_int64(q, 4, j->run_after);
+	sqlite3_bind_int64(q, 5, j->created_at);
+	if ((err = run(s, q, "job_put")) == CS_OK)
+		*id_out = sqlite3_last_insert_rowid(s->db);
+	return err;
+}
+
+static enum cs_err
+sq_job_claim(struct store *st, struct arena *a, int64_t now, int64_t lease,
+	     struct job *out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(
+	    s, "UPDATE job SET state = 'running', attempts = attempts + 1, "
+	       "lease_until = ?1 + ?2 WHERE id = (SELECT id FROM job WHERE "
+	       "(state = 'queued' AND run_after <= ?1) OR (state = 'running' "
+	       "AND lease_until < ?1) ORDER BY run_after, id LIMIT 1) "
+	       "RETURNING " JOB_COLS);
+	enum cs_err err = CS_E_NOTFOUND;
+	int rc;
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, now);
+	sqlite3_bind_int64(q, 2, lease);
+	s->oom = false;
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		read_job(s, a, q, out);
+		err = s->oom ? CS_E_TOOBIG : CS_OK;
+		/* step to completion so the UPDATE is finished */
+		while (sqlite3_step(q) == SQLITE_ROW)
+			;
+	} else if (rc != SQLITE_DONE) {
+		err = db_error(s, "job_claim");
+	}
+	done(q);
+	return err;
+}
+
+static enum cs_err
+sq_job_done(struct store *st, int64_t id, int attempt, int64_t now)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "UPDATE job SET state = 'done', "
+				  "finished_at = ?2, last_error = NULL WHERE "
+				  "id = ?1 AND state = 'running' AND attempts "
+				  "= ?3");
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int64(q, 2, now);
+	sqlite3_bind_int(q, 3, attempt);
+	/* NOTFOUND: the job was taken over (lease expired) meanwhile. */
+	return changed_one(s, run(s, q, "job_done"));
+}
+
+static enum cs_err
+sq_job_retry(struct store *st, int64_t id, const char *error,
+	     int64_t run_after, bool dead, int64_t now)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(
+	    s, "UPDATE job SET state = CASE WHEN ?4 THEN 'failed' ELSE "
+	       "'queued' END, last_error = ?2, run_after = ?3, lease_until = "
+	       "0, finished_at = CASE WHEN ?4 THEN ?5 END WHERE id = ?1");
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, id);
+	bind_str(q, 2, error);
+	sqlite3_bind_int64(q, 3, run_after);
+	sqlite3_bind_int(q, 4, dead);
+	sqlite3_bind_int64(q, 5, now);
+	return changed_one(s, run(s, q, "job_retry"));
+}
+
+static enum cs_err
+sq_job_recover(struct store *st, int64_t *n_out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "UPDATE job SET state = 'queued', "
+				  "lease_until = 0 WHERE state = 'running'");
+	enum cs_err err;
+
+	if (q == NULL)
+		return CS_E_DB;
+	if ((err = run(s, q, "job_recover")) == CS_OK)
+		*n_out = sqlite3_changes(s->db);
+	return err;
+}
+
+static enum cs_err
+sq_job_get(struct store *st, struct arena *a, int64_t id, struct job *out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "SELECT " JOB_COLS " FROM job WHERE id = ?1");
+	enum cs_err err = CS_E_NOTFOUND;
+	int rc;
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, id);
+	s->oom = false;
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		read_job(s, a, q, out);
+		err = s->oom ? CS_E_TOOBIG : CS_OK;
+	} else if (rc != SQLITE_DONE) {
+		err = db_error(s, "job_get");
+	}
+	done(q);
+	return err;
+}
+
+static enum cs_err
+sq_job_list(struct store *st, struct arena *a, int state, const struct page *p,
+	    struct job **items_out, size_t *n_out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = prep(s, "SELECT " JOB_COLS " FROM job WHERE id > ?1 "
+				  "AND (?2 IS NULL OR state = ?2) ORDER BY id "
+				  "LIMIT ?3");
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, p->after);
+	bind_str(q, 2,
+		 state >= 0 ? job_state_name((enum job_state)state) : NULL);
+	sqlite3_bind_int(q, 3, p->limit);
+	COLLECT(s, a, q, struct job, items_out, n_out, p->limit,
+		read_job(s, a, q, it_));
+	return CS_OK;
+}
+
+static enum cs_err
+sq_job_counts(struct store *st, int64_t counts[JOB_NSTATES])
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q =
+	    prep(s, "SELECT state, count(*) FROM job GROUP BY state");
+	int rc;
+
+	if (q == NULL)
+		return CS_E_DB;
+	for (int i = 0; i < JOB_NSTATES; i++)
+		counts[i] = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		enum job_state js;
+		const char *name = (const char *)sqlite3_column_text(q, 0);
+
+		if (name != NULL && job_state_parse(name, &js))
+			counts[js] = col_i64(q, 1);
+	}
+	done(q);
+	return rc == SQLITE_DONE ? CS_OK : db_error(s, "job_counts");
+}
+
+/* ---- maintenance ---- */
+
+static enum cs_err
+sq_purge(struct store *st, int64_t now, int64_t idem_ttl, int64_t *n_out)
+{
+	struct sq *s = SQ(st);
+	static const char *const sql[] = {
+	    "DELETE FROM session WHERE expires_at < ?1",
+	    "DELETE FROM idempotency WHERE created_at < ?1 - ?2",
+	    "DELETE FROM login_throttle WHERE locked_until < ?1 AND "
+	    "window_start < ?1 - 86400",
+	};
+	enum cs_err err;
+	int64_t n = 0;
+
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		sqlite3_stmt *q = prep(s, sql[i]);
+
+		if (q == NULL)
+			return CS_E_DB;
+		sqlite3_bind_int64(q, 1, now);
+		if (i == 1)
+			sqlite3_bind_int64(q, 2, idem_ttl);
+		if ((err = run(s, q, "purge")) != CS_OK)
+			return err;
+		n += sqlite3_changes(s->db);
+	}
+	*n_out = n;
+	return CS_OK;
+}
+
+static enum cs_err
+sq_backup(struct store *st, const char *dest)
+{
+	struct sq *s = SQ(st);
+	sqlite3 *out = NULL;
+	sqlite3_backup *b;
+	enum cs_err err = CS_OK;
+	int rc;
+
+	if (sqlite3_open_v2(dest, &out,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL) != SQLITE_OK) {
+		snprintf(s->err, sizeof(s->err), "%s: %s", dest,
+			 sqlite3_errmsg(out));
+		sqlite3_close(out);
+		return CS_E_IO;
+	}
+	sqlite3_busy_timeout(out, BUSY_MS);
+	b = sqlite3_backup_init(out, "main", s->db, "main");
+	if (b == NULL) {
+		snprintf(s->err, sizeof(s->err), "%s", sqlite3_errmsg(out));
+		sqlite3_close(out);
+		return CS_E_IO;
+	}
+	/* Copy in steps; a writer in another connection restarts the copy,
+	 * so the result is one consistent snapshot. */
+	do {
+		rc = sqlite3_backup_step(b, 256);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(20);
+	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		snprintf(s->err, sizeof(s->err), "backup: %s",
+			 sqlite3_errstr(rc));
+		err = CS_E_IO;
+	}
+	if (sqlite3_close(out) != SQLITE_OK)
+		err = CS_E_IO;
+	return err;
+}
+
+const struct store_ops store_sqlite_ops = {
+    .scheme = "sqlite",
+    .version = STORE_OPS_VERSION,
+    .open = sq_open,
+    .close = sq_close,
+    .migrate = sq_migrate,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .ping = sq_ping,
+    .errmsg = sq_errmsg,
+    .user_put = sq_user_put,
+    .user_get = sq_user_get,
+    .user_list = sq_user_list,
+    .user_update = sq_user_update,
+    .user_set_password = sq_user_set_password,
+    .user_touch_login = sq_user_touch_login,
+    .user_count_admins = sq_user_count_admins,
+    .session_put = sq_session_put,
+    .session_get = sq_session_get,
+    .session_touch = sq_session_touch,
+    .session_delete = sq_session_delete,
+    .session_delete_user = sq_session_delete_user,
+    .token_put = sq_token_put,
+    .token_auth = sq_token_auth,
+    .token_get = sq_token_get,
+    .token_list = sq_token_list,
+    .token_revoke = sq_token_revoke,
+    .token_revoke_user = sq_token_revoke_user,
+    .token_touch = sq_token_touch,
+    .throttle_get = sq_throttle_get,
+    .throttle_fail = sq_throttle_fail,
+    .throttle_clear = sq_throttle_clear,
+    .idem_claim = sq_idem_claim,
+    .idem_finish = sq_idem_finish,
+    .idem_release = sq_idem_release,
+    .audit_head = sq_audit_head,
+    .audit_insert = sq_audit_insert,
+    .audit_list = sq_audit_list,
+    .audit_scan = sq_audit_scan,
+    .job_put = sq_job_put,
+    .job_claim = sq_job_claim,
+    .job_done = sq_job_done,
+    .job_retry = sq_job_retry,
+    .job_recover = sq_job_recover,
+    .job_get = sq_job_get,
+    .job_list = sq_job_list,
+    .job_counts = sq_job_counts,
+    .purge = sq_purge,
+    .backup = sq_backup,
+    .is_exclusive = sq_is_exclusive,
+};

@@ -1,0 +1,84 @@
+"""Idempotency-Key on POST."""
+import uuid
+
+from csirtd_testlib import assert_problem
+
+
+def _replayed(r):
+    return r.headers.get("Idempotency-Replayed", "").lower() == "true"
+
+
+def test_user_create_replay(server):
+    a = server.admin()
+    key = str(uuid.uuid4())
+    body = {"login": "idem-user", "role": "viewer"}  # server generates a password
+    r1 = a.post("/api/v1/users", json=body, headers={"Idempotency-Key": key})
+    assert r1.status_code == 201, r1.text
+    assert not _replayed(r1), r1.headers
+    r2 = a.post("/api/v1/users", json=body, headers={"Idempotency-Key": key})
+    assert r2.status_code == 201, r2.text
+    assert _replayed(r2), r2.headers
+    assert r2.json() == r1.json()
+    assert r2.json()["initial_password"] == r1.json()["initial_password"]
+    r3 = a.post("/api/v1/users", json=body, headers={"Idempotency-Key": key})
+    assert r3.status_code == 201 and _replayed(r3) and r3.json() == r1.json()
+    users = a.get("/api/v1/users", params={"limit": 500}).json()["items"]
+    assert [u["login"] for u in users].count("idem-user") == 1
+    # without the key, the same body is a real second attempt -> 409
+    r4 = a.post("/api/v1/users", json=body)
+    assert_problem(r4, 409)
+
+
+def test_token_create_replay(server):
+    a = server.admin()
+    key = "tok-" + uuid.uuid4().hex
+    body = {"name": "idem-token"}
+    r1 = a.post("/api/v1/tokens", json=body, headers={"Idempotency-Key": key})
+    assert r1.status_code == 201, r1.text
+    r2 = a.post("/api/v1/tokens", json=body, headers={"Idempotency-Key": key})
+    assert r2.status_code == 201, r2.text
+    assert _replayed(r2), r2.headers
+    assert r2.json() == r1.json()
+    assert r2.content == r1.content
+    toks = a.get("/api/v1/tokens", params={"limit": 500}).json()["items"]
+    assert [t["name"] for t in toks].count("idem-token") == 1, toks
+    # the replayed token is the one real token and works
+    assert server.api(r2.json()["token"]).get("/api/v1/me").status_code == 200
+
+
+def test_different_body_same_key_422(server):
+    a = server.admin()
+    key = str(uuid.uuid4())
+    r1 = a.post("/api/v1/tokens", json={"name": "idem-a"}, headers={"Idempotency-Key": key})
+    assert r1.status_code == 201, r1.text
+    r2 = a.post("/api/v1/tokens", json={"name": "idem-b"}, headers={"Idempotency-Key": key})
+    assert_problem(r2, 422, "/api/v1/tokens")
+    names = [t["name"] for t in a.get("/api/v1/tokens", params={"limit": 500}).json()["items"]]
+    assert "idem-b" not in names and names.count("idem-a") == 1
+
+
+def test_error_responses_replay_too_or_not_created(server):
+    """A key used for a failed request must not create anything later with
+    the same body either."""
+    a = server.admin()
+    key = str(uuid.uuid4())
+    body = {"login": "BAD LOGIN", "role": "viewer"}
+    r1 = a.post("/api/v1/users", json=body, headers={"Idempotency-Key": key})
+    assert r1.status_code == 400
+    r2 = a.post("/api/v1/users", json=body, headers={"Idempotency-Key": key})
+    assert r2.status_code == 400
+
+
+def test_keys_are_per_user(server):
+    """The same key from two different users are two different requests."""
+    server.create_user("idem-h", "handler", password="idem-h-password")
+    h = server.api(server.create_token_cli("idem-h", "h"))
+    key = str(uuid.uuid4())
+    r1 = server.admin().post("/api/v1/tokens", json={"name": "shared-key"},
+                             headers={"Idempotency-Key": key})
+    assert r1.status_code == 201
+    r2 = h.post("/api/v1/tokens", json={"name": "shared-key"}, headers={"Idempotency-Key": key})
+    assert r2.status_code == 201, r2.text
+    assert not _replayed(r2)
+    assert r2.json()["id"] != r1.json()["id"]
+    assert r2.json()["token"] != r1.json()["token"]

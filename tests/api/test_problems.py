@@ -1,0 +1,139 @@
+"""RFC 9457 problem responses: shape, 400/404/405/409/413."""
+import re
+
+import pytest
+
+from csirtd_testlib import assert_problem
+
+
+def test_unknown_route_404(server):
+    for path in ("/nope", "/api/v1/nope", "/api/v2/me"):
+        r = server.api().get(path)
+        assert_problem(r, 404, path)
+        r = server.admin().get(path)
+        assert_problem(r, 404, path)
+
+
+def test_wrong_method_405_allow(server):
+    cases = [
+        ("POST", "/api/v1/me", {"GET"}),
+        ("DELETE", "/healthz", {"GET"}),
+        ("PUT", "/api/v1/session", {"GET", "POST", "DELETE"}),
+        ("PUT", "/api/v1/users", {"GET", "POST"}),
+        ("POST", "/api/v1/audit", {"GET"}),
+    ]
+    for method, path, expected in cases:
+        r = server.admin().request(method, path, json={})
+        assert_problem(r, 405, path)
+        allow = r.headers.get("Allow")
+        assert allow, f"{method} {path}: 405 without Allow: {r.headers}"
+        methods = {m.strip().upper() for m in allow.split(",")}
+        assert expected <= methods, f"{method} {path}: Allow {allow!r}"
+        assert method not in methods, allow
+
+
+def test_validation_errors_field(server):
+    a = server.admin()
+    r = a.post("/api/v1/users", json={"login": "Bad Login!", "role": "viewer"})
+    p = assert_problem(r, 400, "/api/v1/users")
+    errs = p.get("errors")
+    assert isinstance(errs, list) and errs, p
+    e = [e for e in errs if e.get("field") == "login"]
+    assert e, p
+    assert e[0].get("pointer") == "#/login", p
+    assert e[0].get("detail"), p
+
+    r = a.post("/api/v1/users", json={"login": "goodlogin", "role": "emperor"})
+    p = assert_problem(r, 400)
+    assert any(e.get("field") == "role" for e in p["errors"]), p
+
+    r = a.post("/api/v1/users", json={"login": "shortpw", "role": "viewer", "password": "short"})
+    p = assert_problem(r, 400)
+    assert any(e.get("field") == "password" for e in p["errors"]), p
+
+    # constituent needs org, others must not have one
+    r = a.post("/api/v1/users", json={"login": "c-noorg", "role": "constituent"})
+    p = assert_problem(r, 400)
+    assert any(e.get("field") == "org" for e in p["errors"]), p
+    r = a.post("/api/v1/users", json={"login": "v-org", "role": "viewer", "org": "acme"})
+    p = assert_problem(r, 400)
+    assert any(e.get("field") == "org" for e in p["errors"]), p
+
+    # nothing got created
+    r = a.get("/api/v1/users", params={"limit": 500})
+    logins = {u["login"] for u in r.json()["items"]}
+    assert not logins & {"goodlogin", "shortpw", "c-noorg", "v-org"}, logins
+
+
+@pytest.mark.parametrize("login", ["a" * 65, "-lead", ".lead", "UPPER", "sp ace", "", "x/y"])
+def test_bad_logins(server, login):
+    r = server.admin().post("/api/v1/users", json={"login": login, "role": "viewer"})
+    p = assert_problem(r, 400)
+    assert any(e.get("field") == "login" for e in p.get("errors", [])), p
+
+
+def test_good_login_edge(server):
+    r = server.admin().post("/api/v1/users", json={"login": "a" * 64, "role": "viewer"})
+    assert r.status_code == 201, r.text
+    r = server.admin().post("/api/v1/users", json={"login": "0a.b_c-d", "role": "viewer"})
+    assert r.status_code == 201, r.text
+
+
+def test_duplicate_409(server):
+    a = server.admin()
+    assert a.post("/api/v1/users", json={"login": "dup", "role": "viewer"}).status_code == 201
+    r = a.post("/api/v1/users", json={"login": "dup", "role": "handler"})
+    assert_problem(r, 409, "/api/v1/users")
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"login": "x", "role": ',
+    b'{"login": "x" "role": "viewer"}',
+    b'{login: 1}',
+    b'\xff\xfe garbage',
+])
+def test_malformed_json_400(server, raw):
+    r = server.admin().post("/api/v1/users", data=raw,
+                            headers={"Content-Type": "application/json"})
+    p = assert_problem(r, 400, "/api/v1/users")
+    assert p["detail"], p
+    if raw != b'\xff\xfe garbage':
+        assert re.search(r"\d", p["detail"]), f"detail does not name a position: {p}"
+
+
+@pytest.mark.parametrize("raw", [b"[1,2]", b'"string"', b"42", b"null"])
+def test_non_object_body_400(server, raw):
+    r = server.admin().post("/api/v1/users", data=raw,
+                            headers={"Content-Type": "application/json"})
+    assert_problem(r, 400, "/api/v1/users")
+
+
+def test_empty_body_400(server):
+    r = server.admin().post("/api/v1/users", data=b"",
+                            headers={"Content-Type": "application/json"})
+    assert_problem(r, 400)
+
+
+def test_malformed_json_on_login_400(server):
+    r = server.api().post("/api/v1/session", data=b'{"login":',
+                          headers={"Content-Type": "application/json"})
+    assert_problem(r, 400, "/api/v1/session")
+
+
+def test_oversize_413(server_factory):
+    srv = server_factory(env={"CSIRTD_MAX_BODY": "1024"})
+    a = srv.admin()
+    big = {"login": "big", "role": "viewer", "name": "x" * 2000}
+    r = a.post("/api/v1/users", json=big)
+    assert_problem(r, 413)
+    # unauthenticated endpoints are limited too
+    r = srv.api().post("/api/v1/session", json={"login": "admin", "password": "p" * 4000})
+    assert_problem(r, 413)
+    # much larger than the limit
+    r = a.post("/api/v1/tokens", data=b'{"name":"' + b"y" * 200000 + b'"}',
+               headers={"Content-Type": "application/json"})
+    assert_problem(r, 413)
+    # nothing created; the server still works; a body under the limit is fine
+    assert a.get("/api/v1/users/big").status_code == 404
+    r = a.post("/api/v1/users", json={"login": "small", "role": "viewer", "name": "x" * 500})
+    assert r.status_code == 201, r.text
