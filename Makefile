@@ -11,6 +11,7 @@ FUZZ_BUILD ?= build-fuzz
 DATA       ?= var
 LISTEN     ?= 127.0.0.1:8080
 FUZZ_SECONDS ?= 60
+CHECK_FUZZ_SECONDS ?= 10
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build build-asan run check check-fast bench fuzz format clean
@@ -37,6 +38,7 @@ run: build
 check: build build-asan
 	@cd $(BUILD) && ctest --output-on-failure
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -LE nosan
+	@sh tests/fuzz/run.sh $(FUZZ_BUILD) $(CHECK_FUZZ_SECONDS)
 
 check-fast: build
 	@cd $(BUILD) && ctest --output-on-failure

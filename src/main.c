@@ -38,13 +38,13 @@ usage(int code)
 	FILE *f = code == 0 ? stdout : stderr;
 
 	fprintf(f, "usage: csirtd [--config FILE] [--data DIR] COMMAND [ARGS]\n"
-		   "       csirtd --version\n\ncommands:\n");
+	           "       csirtd --version\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\n'csirtd COMMAND --help' describes a command. The data "
-		   "directory defaults to ./var\n(CSIRTD_DATA); the "
-		   "configuration file to ./csirtd.conf when present\n"
-		   "(CSIRTD_CONFIG). See docs/configuration.md.\n");
+	           "directory defaults to ./var\n(CSIRTD_DATA); the "
+	           "configuration file to ./csirtd.conf when present\n"
+	           "(CSIRTD_CONFIG). See docs/configuration.md.\n");
 	exit(code);
 }
 
@@ -92,10 +92,10 @@ main(int argc, char **argv)
 	if (config_path == NULL)
 		config_path = "csirtd.conf";
 	if (config_load_file(&cfg, config_path, config_required, err,
-			     sizeof(err)) != CS_OK ||
+	                     sizeof(err)) != CS_OK ||
 	    config_load_env(&cfg, err, sizeof(err)) != CS_OK ||
 	    (data != NULL && config_set(&cfg, "data", data, "--data", err,
-					sizeof(err)) != CS_OK) ||
+	                                sizeof(err)) != CS_OK) ||
 	    config_finish(&cfg, err, sizeof(err)) != CS_OK) {
 		fprintf(stderr, "csirtd: %s\n", err);
 		return EXIT_USAGE;
@@ -111,7 +111,7 @@ main(int argc, char **argv)
 	}
 	pw = getpwuid(getuid());
 	snprintf(cli.actor_name, sizeof(cli.actor_name), "cli:%s",
-		 pw ? pw->pw_name : "unknown");
+	         pw ? pw->pw_name : "unknown");
 	cli.actor.name = cli.actor_name;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[optind], commands[i].name) == 0) {

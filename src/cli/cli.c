@@ -15,13 +15,13 @@ cli_open_store(struct cli *c, struct store **out)
 
 	if ((err = store_open(c->cfg->database, &st)) != CS_OK) {
 		fprintf(stderr, "csirtd: cannot open the database %s: %s\n",
-			c->cfg->database, cs_err_str(err));
+		        c->cfg->database, cs_err_str(err));
 		return 1;
 	}
 	if ((err = store_call(st, migrate, false, NULL, NULL, &applied)) !=
 	    CS_OK) {
 		fprintf(stderr, "csirtd: database schema: %s\n",
-			store_call0(st, errmsg));
+		        store_call0(st, errmsg));
 		store_close(st);
 		return 1;
 	}
@@ -55,7 +55,7 @@ cli_print_verrs(const char *what, const struct verrs *ve)
 {
 	for (size_t i = 0; i < ve->n; i++)
 		fprintf(stderr, "csirtd: %s: %s %s\n", what, ve->e[i].field,
-			ve->e[i].detail);
+		        ve->e[i].detail);
 }
 
 void

@@ -18,7 +18,7 @@
 struct cli {
 	struct config *cfg;
 	const char *config_path; /* NULL when none was read */
-	struct actor actor;	 /* "cli:<unix user>" */
+	struct actor actor;      /* "cli:<unix user>" */
 	char actor_name[80];
 };
 

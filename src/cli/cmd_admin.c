@@ -34,7 +34,7 @@ verify(struct store *st, const char *what)
 
 	if (err != CS_OK) {
 		fprintf(stderr, "csirtd: audit verify %s: %s\n", what,
-			cs_err_str(err));
+		        cs_err_str(err));
 		return 1;
 	}
 	if (problems > 0) {
@@ -53,8 +53,8 @@ cmd_audit(struct cli *c, int argc, char **argv)
 	struct store *st;
 	int rc;
 
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
-			  strcmp(argv[1], "-h") == 0))
+	if (argc == 2 &&
+	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
 		cli_usage(audit_usage, 0);
 	if (argc != 2 || strcmp(argv[1], "verify") != 0)
 		cli_usage(audit_usage, EXIT_USAGE);
@@ -80,25 +80,26 @@ cmd_backup(struct cli *c, int argc, char **argv)
 	enum cs_err err;
 	int rc = 1;
 
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
-			  strcmp(argv[1], "-h") == 0))
+	if (argc == 2 &&
+	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
 		cli_usage(backup_usage, 0);
 	if (argc != 2 || argv[1][0] == '-')
 		cli_usage(backup_usage, EXIT_USAGE);
 	if (stat(argv[1], &sb) == 0) {
 		fprintf(stderr, "csirtd: %s exists; not overwriting it\n",
-			argv[1]);
+		        argv[1]);
 		return 1;
 	}
 	if (cli_open_store(c, &st) != 0)
 		return 1;
 	if (st->ops->backup == NULL) {
 		fprintf(stderr, "csirtd: this database is backed up with its "
-				"own tools (see docs/deployment.md)\n");
+		                "own tools (see docs/deployment.md)\n");
 		goto out;
 	}
 	if ((err = store_call(st, backup, argv[1])) != CS_OK) {
-		fprintf(stderr, "csirtd: backup: %s\n", store_call0(st, errmsg));
+		fprintf(stderr, "csirtd: backup: %s\n",
+		        store_call0(st, errmsg));
 		unlink(argv[1]);
 		goto out;
 	}
@@ -170,18 +171,18 @@ cmd_job(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (strcmp(sub, "enqueue") == 0 ? optind != argc - 1
-	    : strcmp(sub, "list") == 0	 ? optind != argc
-					 : true)
+	    : strcmp(sub, "list") == 0  ? optind != argc
+	                                : true)
 		cli_usage(job_usage, EXIT_USAGE);
 	if (state_text && !job_state_parse(state_text, &state)) {
 		fprintf(stderr, "csirtd: state is queued, running, done or "
-				"failed\n");
+		                "failed\n");
 		return EXIT_USAGE;
 	}
 	if (payload_text &&
 	    (payload = json_loads(payload_text, 0, &jerr)) == NULL) {
 		fprintf(stderr, "csirtd: --payload is not JSON: %s\n",
-			jerr.text);
+		        jerr.text);
 		return EXIT_USAGE;
 	}
 	a = arena_new(16 << 20);
@@ -191,7 +192,7 @@ cmd_job(struct cli *c, int argc, char **argv)
 		int64_t id;
 
 		if (jobs_enqueue(st, a, &c->actor, argv[optind], payload,
-				 (int)max, &id, &ve) != CS_OK) {
+		                 (int)max, &id, &ve) != CS_OK) {
 			if (ve.n)
 				cli_print_verrs("job enqueue", &ve);
 			else
@@ -210,8 +211,8 @@ cmd_job(struct cli *c, int argc, char **argv)
 		do {
 			arena_reset(a);
 			if (store_call(st, job_list, a,
-				       state_text ? (int)state : -1, &p, &rows,
-				       &n) != CS_OK)
+			               state_text ? (int)state : -1, &p, &rows,
+			               &n) != CS_OK)
 				goto out;
 			for (size_t i = 0; i < n; i++)
 				printf("%-8lld %-16s %-8s %d/%-6d %s\n",
@@ -219,7 +220,7 @@ cmd_job(struct cli *c, int argc, char **argv)
 				       job_state_name(rows[i].state),
 				       rows[i].attempts, rows[i].max_attempts,
 				       rows[i].last_error ? rows[i].last_error
-							  : "");
+				                          : "");
 			if (n > 0)
 				p.after = rows[n - 1].id;
 		} while (n == (size_t)p.limit);
@@ -243,8 +244,8 @@ cmd_config(struct cli *c, int argc, char **argv)
 	const struct config_item *items;
 	size_t n = config_items(&items);
 
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
-			  strcmp(argv[1], "-h") == 0))
+	if (argc == 2 &&
+	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
 		cli_usage(config_usage, 0);
 	if (argc != 1)
 		cli_usage(config_usage, EXIT_USAGE);
@@ -257,13 +258,13 @@ cmd_config(struct cli *c, int argc, char **argv)
 		if (i == 0 || strcmp(items[i].section, items[i - 1].section))
 			printf("\n[%s]\n", items[i].section);
 		snprintf(key, sizeof(key), "%s_%s", items[i].section,
-			 items[i].key);
+		         items[i].key);
 		/* server keys are flat: listen, data, ... */
 		config_value(c->cfg,
-			     strcmp(items[i].section, "server") == 0
-				 ? items[i].key
-				 : key,
-			     val, sizeof(val));
+		             strcmp(items[i].section, "server") == 0
+		                 ? items[i].key
+		                 : key,
+		             val, sizeof(val));
 		printf("# %s (%s)\n%s = %s\n", items[i].help, items[i].env,
 		       items[i].key, val);
 	}

@@ -30,9 +30,10 @@ static const char init_usage[] =
 int
 cmd_init(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {{"admin", required_argument, 0, 'a'},
-					     {"help", no_argument, 0, 'h'},
-					     {0, 0, 0, 0}};
+	static const struct option opts[] = {
+	    {"admin", required_argument, 0, 'a'},
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0}};
 	const char *admin = "admin";
 	struct user u = {0}, *rows;
 	struct page p = {0, 1};
@@ -54,7 +55,7 @@ cmd_init(struct cli *c, int argc, char **argv)
 		cli_usage(init_usage, EXIT_USAGE);
 	if (cli_mkdirs(c->cfg->data_dir) != 0) {
 		fprintf(stderr, "csirtd: cannot create %s: %s\n",
-			c->cfg->data_dir, strerror(errno));
+		        c->cfg->data_dir, strerror(errno));
 		goto out;
 	}
 	if (cli_open_store(c, &st) != 0)
@@ -63,9 +64,9 @@ cmd_init(struct cli *c, int argc, char **argv)
 		goto out;
 	if (n > 0) {
 		fprintf(stderr,
-			"csirtd: %s is already initialised (it has users); "
-			"use 'csirtd user' to manage them\n",
-			c->cfg->database);
+		        "csirtd: %s is already initialised (it has users); "
+		        "use 'csirtd user' to manage them\n",
+		        c->cfg->database);
 		goto out;
 	}
 	u.login = admin;
@@ -79,7 +80,7 @@ cmd_init(struct cli *c, int argc, char **argv)
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
 		fprintf(stderr, "csirtd: cannot write %s: %s\n", path,
-			strerror(errno));
+		        strerror(errno));
 		goto out;
 	}
 	fprintf(f, "%s\n", pw);
@@ -87,9 +88,9 @@ cmd_init(struct cli *c, int argc, char **argv)
 	printf("csirtd initialised in %s\nlogin: %s\npassword: %s\n",
 	       c->cfg->data_dir, admin, pw);
 	fprintf(stderr,
-		"The password is shown once (and kept in %s until you change "
-		"it with 'csirtd user passwd %s').\n",
-		path, admin);
+	        "The password is shown once (and kept in %s until you change "
+	        "it with 'csirtd user passwd %s').\n",
+	        path, admin);
 	rc = 0;
 out:
 	store_close(st);
@@ -128,15 +129,15 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	int64_t recovered = 0;
 
 	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		const char *key = ch == 'l' ? "listen"
-				  : ch == 't' ? "threads"
-				  : ch == 'w' ? "workers"
-					      : NULL;
+		const char *key = ch == 'l'   ? "listen"
+		                  : ch == 't' ? "threads"
+		                  : ch == 'w' ? "workers"
+		                              : NULL;
 
 		if (key == NULL)
 			cli_usage(serve_usage, ch == 'h' ? 0 : EXIT_USAGE);
-		if (config_set(c->cfg, key, optarg, "flag", err,
-			       sizeof(err)) != CS_OK) {
+		if (config_set(c->cfg, key, optarg, "flag", err, sizeof(err)) !=
+		    CS_OK) {
 			fprintf(stderr, "csirtd: %s\n", err);
 			return EXIT_USAGE;
 		}
@@ -153,7 +154,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	    .session_max = srv.cfg.session_max,
 	};
 	srv.secure_cookies = srv.cfg.tls_cert[0] != '\0' ||
-			     strncmp(srv.cfg.public_url, "https://", 8) == 0;
+	                     strncmp(srv.cfg.public_url, "https://", 8) == 0;
 
 	/* Signals are taken by sigwait() below, not by any thread. */
 	signal(SIGPIPE, SIG_IGN);
@@ -164,24 +165,24 @@ cmd_serve(struct cli *c, int argc, char **argv)
 
 	if (store_open(srv.cfg.database, &st) != CS_OK) {
 		log_error("msg=\"cannot open the database\" database=%s",
-			  srv.cfg.database);
+		          srv.cfg.database);
 		goto out;
 	}
 	if (store_call0(st, is_exclusive)) {
 		snprintf(lockpath, sizeof(lockpath), "%s/csirtd.lock",
-			 srv.cfg.data_dir);
+		         srv.cfg.data_dir);
 		lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
 			log_error("msg=\"another csirtd serve uses this data "
-				  "directory\" data=%s",
-				  srv.cfg.data_dir);
+			          "directory\" data=%s",
+			          srv.cfg.data_dir);
 			goto out;
 		}
 	}
 	if (store_call(st, migrate, false, report_migration, NULL, &applied) !=
 	    CS_OK) {
 		log_error("msg=\"database schema\" error=\"%s\"",
-			  store_call0(st, errmsg));
+		          store_call0(st, errmsg));
 		goto out;
 	}
 	/* The only process on this database: jobs left running by a crash
@@ -189,7 +190,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	if (store_call0(st, is_exclusive) &&
 	    store_call(st, job_recover, &recovered) == CS_OK && recovered > 0)
 		log_info("msg=\"jobs interrupted by a stop run again\" n=%lld",
-			 (long long)recovered);
+		         (long long)recovered);
 	store_close(st);
 	st = NULL;
 
@@ -213,13 +214,13 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	if (server_start(&srv, &httpd) != CS_OK)
 		goto out;
 	log_info("msg=listening url=%s://%s threads=%d workers=%d "
-		 "database=%s version=%s",
-		 srv.cfg.tls_cert[0] ? "https" : "http", srv.cfg.listen,
-		 srv.cfg.threads, srv.cfg.workers, srv.cfg.database,
-		 CS_VERSION);
+	         "database=%s version=%s",
+	         srv.cfg.tls_cert[0] ? "https" : "http", srv.cfg.listen,
+	         srv.cfg.threads, srv.cfg.workers, srv.cfg.database,
+	         CS_VERSION);
 	if (sigwait(&set, &sig) == 0)
 		log_info("msg=\"stopping\" signal=%s",
-			 sig == SIGINT ? "INT" : "TERM");
+		         sig == SIGINT ? "INT" : "TERM");
 	server_stop(httpd);
 	httpd = NULL;
 	rc = 0;
@@ -250,10 +251,9 @@ print_migration(const char *name, void *ctx)
 int
 cmd_migrate(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"dry-run", no_argument, 0, 'n'},
-	    {"help", no_argument, 0, 'h'},
-	    {0, 0, 0, 0}};
+	static const struct option opts[] = {{"dry-run", no_argument, 0, 'n'},
+	                                     {"help", no_argument, 0, 'h'},
+	                                     {0, 0, 0, 0}};
 	struct store *st;
 	bool dry = false;
 	int ch, applied = 0;

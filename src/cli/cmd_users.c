@@ -62,13 +62,13 @@ user_list(struct store *st, struct arena *a, bool as_json)
 			if (as_json)
 				json_array_append_new(
 				    arr,
-				    json_pack("{s:I,s:s,s:s,s:s,s:s?,s:b}", "id",
-					      (json_int_t)rows[i].id, "login",
-					      rows[i].login, "name",
-					      rows[i].name, "role",
-					      role_name(rows[i].role), "org",
-					      rows[i].org, "disabled",
-					      rows[i].disabled));
+				    json_pack("{s:I,s:s,s:s,s:s,s:s?,s:b}",
+				              "id", (json_int_t)rows[i].id,
+				              "login", rows[i].login, "name",
+				              rows[i].name, "role",
+				              role_name(rows[i].role), "org",
+				              rows[i].org, "disabled",
+				              rows[i].disabled));
 			else
 				print_user_table(&rows[i], 1) /* row only */;
 		}
@@ -93,7 +93,7 @@ forget_initial_password(struct cli *c, const char *old_hash)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/initial-admin-password",
-		 c->cfg->data_dir);
+	         c->cfg->data_dir);
 	if ((f = fopen(path, "r")) == NULL)
 		return;
 	if (fgets(pw, sizeof(pw), f) != NULL) {
@@ -167,7 +167,7 @@ cmd_user(struct cli *c, int argc, char **argv)
 		if (optind != argc)
 			cli_usage(user_usage, EXIT_USAGE);
 	} else if (strcmp(sub, "add") == 0 || strcmp(sub, "passwd") == 0 ||
-		   strcmp(sub, "disable") == 0 || strcmp(sub, "enable") == 0) {
+	           strcmp(sub, "disable") == 0 || strcmp(sub, "enable") == 0) {
 		if (optind != argc - 1)
 			cli_usage(user_usage, EXIT_USAGE);
 		login = argv[optind];
@@ -180,9 +180,10 @@ cmd_user(struct cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (role != NULL && !role_parse(role, &u.role)) {
-		fprintf(stderr, "csirtd: unknown role '%s' (admin, handler, "
-				"viewer, constituent)\n",
-			role);
+		fprintf(stderr,
+		        "csirtd: unknown role '%s' (admin, handler, "
+		        "viewer, constituent)\n",
+		        role);
 		return EXIT_USAGE;
 	}
 	if (pw_stdin && cli_read_password(pw, sizeof(pw)) != 0)
@@ -197,13 +198,13 @@ cmd_user(struct cli *c, int argc, char **argv)
 	if (strcmp(sub, "add") == 0) {
 		u.login = login;
 		err = users_create(st, a, &c->actor, &u, pw_stdin ? pw : NULL,
-				   generated, &ve);
+		                   generated, &ve);
 		if (err != CS_OK) {
 			if (ve.n > 0)
 				cli_print_verrs("user add", &ve);
 			else
 				fprintf(stderr, "csirtd: user add: %s\n",
-					cs_err_str(err));
+				        cs_err_str(err));
 			goto out;
 		}
 		if (generated[0] != '\0')
@@ -230,7 +231,7 @@ cmd_user(struct cli *c, int argc, char **argv)
 			cli_print_verrs(sub, &ve);
 		else
 			fprintf(stderr, "csirtd: user %s: %s\n", sub,
-				cs_err_str(err));
+			        cs_err_str(err));
 		goto out;
 	}
 	if (strcmp(sub, "passwd") == 0) {
@@ -290,7 +291,7 @@ cmd_token(struct cli *c, int argc, char **argv)
 			days = strtol(optarg, &end, 10);
 			if (*end != '\0' || days < 1 || days > 3650) {
 				fprintf(stderr, "csirtd: --expires takes 1 to "
-						"3650 days\n");
+				                "3650 days\n");
 				return EXIT_USAGE;
 			}
 			break;
@@ -317,17 +318,17 @@ cmd_token(struct cli *c, int argc, char **argv)
 		if (store_call(st, user_get, a, 0, argv[optind], &owner) !=
 		    CS_OK) {
 			fprintf(stderr, "csirtd: no such user '%s'\n",
-				argv[optind]);
+			        argv[optind]);
 			goto out;
 		}
 		err = token_create(st, a, &c->actor, &owner, name,
-				   (int64_t)days * 86400, secret, &t, &ve);
+		                   (int64_t)days * 86400, secret, &t, &ve);
 		if (err != CS_OK) {
 			if (ve.n)
 				cli_print_verrs("token create", &ve);
 			else
 				fprintf(stderr, "csirtd: token create: %s\n",
-					cs_err_str(err));
+				        cs_err_str(err));
 			goto out;
 		}
 		printf("%s\n", secret);
@@ -344,8 +345,8 @@ cmd_token(struct cli *c, int argc, char **argv)
 		err = token_revoke(st, a, &c->actor, id);
 		if (err != CS_OK) {
 			fprintf(stderr, "csirtd: token revoke: %s\n",
-				err == CS_E_NOTFOUND ? "no such token"
-						     : cs_err_str(err));
+			        err == CS_E_NOTFOUND ? "no such token"
+			                             : cs_err_str(err));
 			goto out;
 		}
 		fprintf(stderr, "token %lld revoked\n", id);
@@ -357,17 +358,18 @@ cmd_token(struct cli *c, int argc, char **argv)
 		size_t n;
 		char t1[CLOCK_RFC3339_MAX], t2[CLOCK_RFC3339_MAX];
 
-		if (optind < argc && store_call(st, user_get, a, 0,
-						argv[optind], &owner) != CS_OK) {
+		if (optind < argc &&
+		    store_call(st, user_get, a, 0, argv[optind], &owner) !=
+		        CS_OK) {
 			fprintf(stderr, "csirtd: no such user '%s'\n",
-				argv[optind]);
+			        argv[optind]);
 			goto out;
 		}
 		printf("%-6s %-16s %-20s %-14s %-20s %-20s %s\n", "ID", "USER",
 		       "NAME", "PREFIX", "LAST USED", "EXPIRES", "STATE");
 		do {
 			if (store_call(st, token_list, a, owner.id, &p, &rows,
-				       &n) != CS_OK)
+			               &n) != CS_OK)
 				goto out;
 			for (size_t i = 0; i < n; i++) {
 				const struct token *t = &rows[i];
@@ -376,7 +378,7 @@ cmd_token(struct cli *c, int argc, char **argv)
 				if (t->revoked_at)
 					state = "revoked";
 				else if (t->expires_at &&
-					 t->expires_at <= clock_now())
+				         t->expires_at <= clock_now())
 					state = "expired";
 				if (t->last_used_at)
 					clock_fmt(t->last_used_at, t1);

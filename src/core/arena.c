@@ -7,7 +7,7 @@
 #include "core/xmalloc.h"
 
 #define CHUNK_MIN 4096
-#define ALIGN	  16
+#define ALIGN     16
 
 struct chunk {
 	struct chunk *next;

@@ -22,9 +22,9 @@ void arena_reset(struct arena *a);
 size_t arena_used(const struct arena *a);
 
 __attribute__((warn_unused_result)) void *arena_alloc(struct arena *a,
-						       size_t n);
+                                                      size_t n);
 __attribute__((warn_unused_result)) char *arena_strdup(struct arena *a,
-						       const char *s);
+                                                       const char *s);
 __attribute__((warn_unused_result)) char *
 arena_strndup(struct arena *a, const char *s, size_t n);
 __attribute__((warn_unused_result, format(printf, 2, 3))) char *

@@ -10,8 +10,8 @@ void
 audit_row_hash(const struct audit_row *r, char out[65])
 {
 	json_t *arr = json_pack("[I,I,s,s,s,s,s]", (json_int_t)r->seq,
-				(json_int_t)r->at, r->actor, r->action,
-				r->object_type, r->object_id, r->detail);
+	                        (json_int_t)r->at, r->actor, r->action,
+	                        r->object_type, r->object_id, r->detail);
 	char *canon = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
 	size_t plen = strlen(r->prev_hash), clen;
 	char *buf;
@@ -39,8 +39,8 @@ audit_row_hash(const struct audit_row *r, char out[65])
 
 enum cs_err
 audit_append(struct store *st, struct arena *a, int64_t now, const char *actor,
-	     const char *action, const char *object_type,
-	     const char *object_id, json_t *detail)
+             const char *action, const char *object_type, const char *object_id,
+             json_t *detail)
 {
 	struct audit_row r = {0};
 	char hash[65], *text;
@@ -49,8 +49,8 @@ audit_append(struct store *st, struct arena *a, int64_t now, const char *actor,
 
 	if ((err = store_call(st, audit_head, a, &r.seq, &prev)) != CS_OK)
 		return err;
-	text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS)
-		      : NULL;
+	text =
+	    detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	r.seq++;
 	r.at = now;
 	r.actor = actor;
@@ -65,7 +65,7 @@ audit_append(struct store *st, struct arena *a, int64_t now, const char *actor,
 	free(text);
 	if (err == CS_OK)
 		log_debug("msg=audit seq=%lld action=%s hash=%s",
-			  (long long)r.seq, action, hash);
+		          (long long)r.seq, action, hash);
 	return err;
 }
 
@@ -97,12 +97,12 @@ verify_row(void *ctx, const struct audit_row *r)
 		if (r->seq > v->last_seq + 1) {
 			if (r->seq == v->last_seq + 2)
 				snprintf(msg, sizeof(msg),
-					 "row missing (deleted)");
+				         "row missing (deleted)");
 			else
 				snprintf(msg, sizeof(msg),
-					 "rows %lld to %lld missing (deleted)",
-					 (long long)v->last_seq + 1,
-					 (long long)r->seq - 1);
+				         "rows %lld to %lld missing (deleted)",
+				         (long long)v->last_seq + 1,
+				         (long long)r->seq - 1);
 			problem(v, v->last_seq + 1, msg);
 		} else {
 			problem(v, r->seq, "sequence out of order");
@@ -111,24 +111,24 @@ verify_row(void *ctx, const struct audit_row *r)
 	audit_row_hash(r, hash);
 	if (r->hash == NULL || strcmp(hash, r->hash) != 0)
 		problem(v, r->seq,
-			"content changed (hash does not match the row)");
+		        "content changed (hash does not match the row)");
 	else if (!gap && (r->prev_hash == NULL ||
-			  strcmp(r->prev_hash, v->last_hash) != 0)) {
+	                  strcmp(r->prev_hash, v->last_hash) != 0)) {
 		snprintf(msg, sizeof(msg),
-			 "chain broken: previous hash is not that of seq %lld "
-			 "(rows replaced or reordered)",
-			 (long long)v->last_seq);
+		         "chain broken: previous hash is not that of seq %lld "
+		         "(rows replaced or reordered)",
+		         (long long)v->last_seq);
 		problem(v, r->seq, msg);
 	}
 	v->last_seq = r->seq;
 	snprintf(v->last_hash, sizeof(v->last_hash), "%s",
-		 r->hash ? r->hash : "");
+	         r->hash ? r->hash : "");
 	return CS_OK;
 }
 
 enum cs_err
 audit_verify(struct store *st, audit_report_fn report, void *ctx,
-	     int64_t *rows_out, int64_t *problems_out)
+             int64_t *rows_out, int64_t *problems_out)
 {
 	struct verify_ctx v = {.report = report, .ctx = ctx};
 	enum cs_err err;

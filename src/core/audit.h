@@ -26,9 +26,9 @@
 /* Appends a row; st must be inside a write transaction. detail may be NULL
  * (stored as {}) and is borrowed. */
 enum cs_err audit_append(struct store *st, struct arena *a, int64_t now,
-			 const char *actor, const char *action,
-			 const char *object_type, const char *object_id,
-			 json_t *detail);
+                         const char *actor, const char *action,
+                         const char *object_type, const char *object_id,
+                         json_t *detail);
 
 /* Computes the hash of r from r->prev_hash and its content. */
 void audit_row_hash(const struct audit_row *r, char out[65]);
@@ -36,6 +36,6 @@ void audit_row_hash(const struct audit_row *r, char out[65]);
 typedef void (*audit_report_fn)(void *ctx, int64_t seq, const char *problem);
 /* Returns CS_OK after a full walk, problems counted in *problems_out. */
 enum cs_err audit_verify(struct store *st, audit_report_fn report, void *ctx,
-			 int64_t *rows_out, int64_t *problems_out);
+                         int64_t *rows_out, int64_t *problems_out);
 
 #endif

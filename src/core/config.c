@@ -90,8 +90,8 @@ static const struct directive dirs[] = {
      "data directory (database, artefacts); default ./var"},
     {"server", "database", "CSIRTD_DATABASE", T_STR, S(database), 0, 0,
      check_oneline, "database URL; default sqlite:<data>/csirtd.db"},
-    {"server", "listen", "CSIRTD_LISTEN", T_STR, S(listen), 0, 0,
-     check_listen, "address and port to serve HTTP on"},
+    {"server", "listen", "CSIRTD_LISTEN", T_STR, S(listen), 0, 0, check_listen,
+     "address and port to serve HTTP on"},
     {"server", "threads", "CSIRTD_THREADS", T_INT, N(threads), 1, 256, NULL,
      "HTTP threads; default: number of CPUs (at least 2)"},
     {"server", "workers", "CSIRTD_WORKERS", T_INT, N(workers), 0, 64, NULL,
@@ -102,24 +102,25 @@ static const struct directive dirs[] = {
      N(request_memory), 1 << 20, 1LL << 34, NULL,
      "memory one request may use, body included"},
     {"server", "public_url", "CSIRTD_PUBLIC_URL", T_STR, S(public_url), 0, 0,
-     check_oneline, "URL users reach csirtd at (https:// makes cookies "
-		    "Secure)"},
+     check_oneline,
+     "URL users reach csirtd at (https:// makes cookies "
+     "Secure)"},
     {"server", "tls_cert", "CSIRTD_TLS_CERT", T_STR, S(tls_cert), 0, 0,
      check_oneline, "PEM certificate chain: serve HTTPS directly"},
     {"server", "tls_key", "CSIRTD_TLS_KEY", T_STR, S(tls_key), 0, 0,
      check_oneline, "PEM private key for tls_cert"},
     {"team", "name", "CSIRTD_TEAM_NAME", T_STR, S(team_name), 0, 0,
      check_oneline, "the team's name"},
-    {"team", "code", "CSIRTD_TEAM_CODE", T_STR, S(team_code), 0, 0,
-     check_code, "short code used in references (2-16 of A-Z, 0-9)"},
+    {"team", "code", "CSIRTD_TEAM_CODE", T_STR, S(team_code), 0, 0, check_code,
+     "short code used in references (2-16 of A-Z, 0-9)"},
     {"team", "email", "CSIRTD_TEAM_EMAIL", T_STR, S(team_email), 0, 0,
      check_oneline, "the team's contact address"},
-    {"team", "languages", "CSIRTD_TEAM_LANGUAGES", T_STR, S(team_languages),
-     0, 0, check_langs, "languages the team works in, first is default"},
-    {"team", "timezone", "CSIRTD_TEAM_TIMEZONE", T_STR, S(team_timezone), 0,
-     0, check_oneline, "the team's time zone (IANA name)"},
-    {"auth", "session_idle", "CSIRTD_SESSION_IDLE", T_DUR, N(session_idle),
-     60, 30 * 86400, NULL, "a session ends after this long unused"},
+    {"team", "languages", "CSIRTD_TEAM_LANGUAGES", T_STR, S(team_languages), 0,
+     0, check_langs, "languages the team works in, first is default"},
+    {"team", "timezone", "CSIRTD_TEAM_TIMEZONE", T_STR, S(team_timezone), 0, 0,
+     check_oneline, "the team's time zone (IANA name)"},
+    {"auth", "session_idle", "CSIRTD_SESSION_IDLE", T_DUR, N(session_idle), 60,
+     30 * 86400, NULL, "a session ends after this long unused"},
     {"auth", "session_max", "CSIRTD_SESSION_MAX", T_DUR, N(session_max), 60,
      365 * 86400, NULL, "a session ends this long after login at most"},
     {"auth", "login_max_failures", "CSIRTD_LOGIN_MAX_FAILURES", T_INT,
@@ -128,20 +129,20 @@ static const struct directive dirs[] = {
     {"auth", "address_max_failures", "CSIRTD_ADDRESS_MAX_FAILURES", T_INT,
      N(address_max_failures), 1, 100000, NULL,
      "failed logins per client address within login_window before lockout"},
-    {"auth", "login_window", "CSIRTD_LOGIN_WINDOW", T_DUR, N(login_window),
-     1, 86400, NULL, "window in which failed logins are counted"},
-    {"auth", "login_lockout", "CSIRTD_LOGIN_LOCKOUT", T_DUR,
-     N(login_lockout), 1, 86400, NULL, "how long a locked key stays locked"},
-    {"jobs", "lease", "CSIRTD_JOB_LEASE", T_DUR, N(job_lease), 10, 86400,
-     NULL, "a running job not finished in this time is run again"},
+    {"auth", "login_window", "CSIRTD_LOGIN_WINDOW", T_DUR, N(login_window), 1,
+     86400, NULL, "window in which failed logins are counted"},
+    {"auth", "login_lockout", "CSIRTD_LOGIN_LOCKOUT", T_DUR, N(login_lockout),
+     1, 86400, NULL, "how long a locked key stays locked"},
+    {"jobs", "lease", "CSIRTD_JOB_LEASE", T_DUR, N(job_lease), 10, 86400, NULL,
+     "a running job not finished in this time is run again"},
     {"jobs", "max_attempts", "CSIRTD_JOB_MAX_ATTEMPTS", T_INT,
      N(job_max_attempts), 1, 100, NULL,
      "attempts before a job is marked failed"},
     {"jobs", "idempotency_ttl", "CSIRTD_IDEMPOTENCY_TTL", T_DUR,
      N(idempotency_ttl), 60, 30 * 86400, NULL,
      "how long Idempotency-Key answers are kept"},
-    {"log", "level", "CSIRTD_LOG_LEVEL", T_STR, S(log_level), 0, 0,
-     check_level, "error, warn, info or debug"},
+    {"log", "level", "CSIRTD_LOG_LEVEL", T_STR, S(log_level), 0, 0, check_level,
+     "error, warn, info or debug"},
     {"log", "syslog", "CSIRTD_LOG_SYSLOG", T_BOOL, N(log_syslog), 0, 0, NULL,
      "also log to syslog (daemon facility)"},
 };
@@ -252,7 +253,7 @@ apply(struct config *c, const struct directive *d, const char *v,
 		    strcmp(v, "1") == 0 || strcmp(v, "on") == 0)
 			*(bool *)(base + d->off) = true;
 		else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 ||
-			 strcmp(v, "0") == 0 || strcmp(v, "off") == 0)
+		         strcmp(v, "0") == 0 || strcmp(v, "off") == 0)
 			*(bool *)(base + d->off) = false;
 		else
 			goto bad;
@@ -261,7 +262,7 @@ apply(struct config *c, const struct directive *d, const char *v,
 	case T_DUR:
 	case T_SIZE:
 		if (d->type == T_DUR ? !duration_parse(v, &n)
-				     : !parse_size(v, &n))
+		                     : !parse_size(v, &n))
 			goto bad;
 		if (d->type == T_INT && strspn(v, "0123456789") != strlen(v))
 			goto bad;
@@ -275,13 +276,13 @@ apply(struct config *c, const struct directive *d, const char *v,
 	}
 bad:
 	snprintf(errbuf, errlen, "%s: invalid value for %s.%s: \"%.100s\" (%s)",
-		 source, d->section, d->key, v, d->help);
+	         source, d->section, d->key, v, d->help);
 	return CS_E_INVAL;
 }
 
 enum cs_err
 config_set(struct config *c, const char *key, const char *value,
-	   const char *source, char *errbuf, size_t errlen)
+           const char *source, char *errbuf, size_t errlen)
 {
 	const struct directive *d = find_flat(key);
 
@@ -311,7 +312,7 @@ on_ini(void *user, const char *section, const char *name, const char *value)
 		return 0;
 	if ((d = find(section, name)) == NULL) {
 		snprintf(x->msg, sizeof(x->msg), "unknown setting [%s] %s",
-			 section, name);
+		         section, name);
 		x->err = CS_E_INVAL;
 		return 0;
 	}
@@ -332,7 +333,7 @@ ini_result(struct ini_ctx *x, int rc, char *errbuf, size_t errlen)
 	}
 	if (rc < 0) {
 		snprintf(errbuf, errlen, "%s: cannot read: %s", x->source,
-			 strerror(errno));
+		         strerror(errno));
 		return CS_E_IO;
 	}
 	return CS_OK;
@@ -340,17 +341,17 @@ ini_result(struct ini_ctx *x, int rc, char *errbuf, size_t errlen)
 
 enum cs_err
 config_load_string(struct config *c, const char *text, char *errbuf,
-		   size_t errlen)
+                   size_t errlen)
 {
 	struct ini_ctx x = {.c = c, .source = "config"};
 
 	return ini_result(&x, ini_parse_string(text, on_ini, &x), errbuf,
-			  errlen);
+	                  errlen);
 }
 
 enum cs_err
 config_load_file(struct config *c, const char *path, bool required,
-		 char *errbuf, size_t errlen)
+                 char *errbuf, size_t errlen)
 {
 	struct ini_ctx x = {.c = c, .source = path};
 	FILE *f = fopen(path, "r");
@@ -376,7 +377,7 @@ config_load_env(struct config *c, char *errbuf, size_t errlen)
 		const char *v = getenv(dirs[i].env);
 
 		if (v != NULL && (err = apply(c, &dirs[i], v, dirs[i].env,
-					      errbuf, errlen)) != CS_OK)
+		                              errbuf, errlen)) != CS_OK)
 			return err;
 	}
 	return CS_OK;
@@ -391,20 +392,20 @@ config_finish(struct config *c, char *errbuf, size_t errlen)
 	}
 	if (c->database[0] == '\0' &&
 	    snprintf(c->database, sizeof(c->database), "sqlite:%s/csirtd.db",
-		     c->data_dir) >= (int)sizeof(c->database)) {
+	             c->data_dir) >= (int)sizeof(c->database)) {
 		snprintf(errbuf, errlen, "the data directory path is too long");
 		return CS_E_INVAL;
 	}
 	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
 		snprintf(errbuf, errlen,
-			 "tls_cert and tls_key must be set together");
+		         "tls_cert and tls_key must be set together");
 		return CS_E_INVAL;
 	}
 	if (c->session_max < c->session_idle)
 		c->session_idle = c->session_max;
 	if (c->max_body > c->request_memory / 2) {
 		snprintf(errbuf, errlen,
-			 "max_body must be at most half of request_memory");
+		         "max_body must be at most half of request_memory");
 		return CS_E_INVAL;
 	}
 	return CS_OK;
@@ -440,19 +441,19 @@ config_value(const struct config *c, const char *key, char *out, size_t n)
 		snprintf(out, n, "%s", base + d->off);
 		break;
 	case T_BOOL:
-		snprintf(out, n, "%s", *(const bool *)(base + d->off) ? "yes"
-								    : "no");
+		snprintf(out, n, "%s",
+		         *(const bool *)(base + d->off) ? "yes" : "no");
 		break;
 	case T_INT:
 		snprintf(out, n, "%d", *(const int *)(base + d->off));
 		break;
 	case T_DUR:
 		snprintf(out, n, "%llds",
-			 (long long)*(const int64_t *)(base + d->off));
+		         (long long)*(const int64_t *)(base + d->off));
 		break;
 	case T_SIZE:
 		snprintf(out, n, "%lld",
-			 (long long)*(const int64_t *)(base + d->off));
+		         (long long)*(const int64_t *)(base + d->off));
 		break;
 	}
 }

@@ -16,7 +16,7 @@
 
 #include "core/err.h"
 
-#define CONFIG_STR 256
+#define CONFIG_STR  256
 #define CONFIG_PATH 1024
 
 struct config {
@@ -46,13 +46,13 @@ struct config {
 void config_defaults(struct config *c);
 /* Reads an INI file; a missing file is an error only when required. */
 enum cs_err config_load_file(struct config *c, const char *path, bool required,
-			     char *errbuf, size_t errlen);
-enum cs_err config_load_string(struct config *c, const char *text,
-			       char *errbuf, size_t errlen);
+                             char *errbuf, size_t errlen);
+enum cs_err config_load_string(struct config *c, const char *text, char *errbuf,
+                               size_t errlen);
 enum cs_err config_load_env(struct config *c, char *errbuf, size_t errlen);
 /* Sets one setting by its key (e.g. "listen", "team_code"). */
 enum cs_err config_set(struct config *c, const char *key, const char *value,
-		       const char *source, char *errbuf, size_t errlen);
+                       const char *source, char *errbuf, size_t errlen);
 /* Cross-field checks and derived values (the database URL). */
 enum cs_err config_finish(struct config *c, char *errbuf, size_t errlen);
 
@@ -62,8 +62,7 @@ struct config_item {
 };
 size_t config_items(const struct config_item **out);
 /* The effective value of one setting as text. */
-void config_value(const struct config *c, const char *key, char *out,
-		  size_t n);
+void config_value(const struct config *c, const char *key, char *out, size_t n);
 
 /* "host:port" -> parts; IPv6 as "[::1]:8080". */
 bool listen_parse(const char *s, char *host, size_t hostlen, int *port);

@@ -25,7 +25,7 @@ throttled(struct store *st, const char *key, int64_t now, int64_t *until)
 	enum cs_err err;
 
 	if ((err = store_call(st, throttle_get, key, now, &failures,
-			      &locked)) != CS_OK)
+	                      &locked)) != CS_OK)
 		return err;
 	if (locked > now && locked > *until)
 		*until = locked;
@@ -34,8 +34,8 @@ throttled(struct store *st, const char *key, int64_t now, int64_t *until)
 
 enum cs_err
 login_attempt(struct store *st, struct arena *a, const struct login_policy *pol,
-	      const char *login, const char *password, const char *addr,
-	      struct login_result *out)
+              const char *login, const char *password, const char *addr,
+              struct login_result *out)
 {
 	char ukey[96], akey[96], hash[SECRET_SHA256_HEX], idbuf[24];
 	struct session se;
@@ -66,17 +66,17 @@ login_attempt(struct store *st, struct arena *a, const struct login_policy *pol,
 		return err;
 	if (!ok) {
 		if ((err = store_call(st, throttle_fail, ukey, now, pol->window,
-				      pol->max_failures, pol->lockout,
-				      &u1)) != CS_OK ||
+		                      pol->max_failures, pol->lockout, &u1)) !=
+		        CS_OK ||
 		    (err = store_call(st, throttle_fail, akey, now, pol->window,
-				      pol->addr_max_failures, pol->lockout,
-				      &u2)) != CS_OK)
+		                      pol->addr_max_failures, pol->lockout,
+		                      &u2)) != CS_OK)
 			return store_end(st, err);
 		if ((err = store_end(st, CS_OK)) != CS_OK)
 			return err;
 		log_info("msg=\"login failed\" login=\"%.64s\" addr=%s%s",
-			 login_is_valid(login) ? login : "(invalid)", addr,
-			 (u1 > now || u2 > now) ? " locked=yes" : "");
+		         login_is_valid(login) ? login : "(invalid)", addr,
+		         (u1 > now || u2 > now) ? " locked=yes" : "");
 		return CS_E_AUTH;
 	}
 	token_generate(SESSION_PREFIX, out->session);
@@ -92,13 +92,13 @@ login_attempt(struct store *st, struct arena *a, const struct login_policy *pol,
 	if ((err = store_call(st, throttle_clear, ukey)) != CS_OK ||
 	    (err = store_call(st, session_put, hash, &se)) != CS_OK ||
 	    (err = store_call(st, user_touch_login, out->user.id, now)) !=
-		CS_OK)
+	        CS_OK)
 		return store_end(st, err);
 	{
 		json_t *d = json_pack("{s:s}", "addr", addr);
 
-		err = audit_append(st, a, now, out->user.login,
-				   "session.login", "user", idbuf, d);
+		err = audit_append(st, a, now, out->user.login, "session.login",
+		                   "user", idbuf, d);
 		json_decref(d);
 	}
 	out->user.last_login_at = now;
@@ -108,7 +108,7 @@ login_attempt(struct store *st, struct arena *a, const struct login_policy *pol,
 
 enum cs_err
 session_check(struct store *st, struct arena *a, const struct login_policy *pol,
-	      const char *cookie, struct user *u_out, int64_t *expires_out)
+              const char *cookie, struct user *u_out, int64_t *expires_out)
 {
 	char hash[SECRET_SHA256_HEX];
 	struct session se;
@@ -140,7 +140,7 @@ session_check(struct store *st, struct arena *a, const struct login_policy *pol,
 
 enum cs_err
 session_end(struct store *st, struct arena *a, const struct actor *by,
-	    const char *cookie)
+            const char *cookie)
 {
 	char hash[SECRET_SHA256_HEX], idbuf[24];
 	enum cs_err err;
@@ -151,7 +151,7 @@ session_end(struct store *st, struct arena *a, const struct actor *by,
 		return err;
 	if ((err = store_call(st, session_delete, hash)) == CS_OK)
 		err = audit_append(st, a, clock_now(), by->name,
-				   "session.logout", "user", idbuf, NULL);
+		                   "session.logout", "user", idbuf, NULL);
 	return store_end(st, err);
 }
 
@@ -170,9 +170,9 @@ name_ok(const char *s)
 
 enum cs_err
 token_create(struct store *st, struct arena *a, const struct actor *by,
-	     const struct user *owner, const char *name, int64_t expires_in,
-	     char secret_out[SECRET_TOKEN_MAX], struct token *t_out,
-	     struct verrs *ve)
+             const struct user *owner, const char *name, int64_t expires_in,
+             char secret_out[SECRET_TOKEN_MAX], struct token *t_out,
+             struct verrs *ve)
 {
 	char hash[SECRET_SHA256_HEX], prefix[16], idbuf[24];
 	int64_t now = clock_now();
@@ -181,8 +181,8 @@ token_create(struct store *st, struct arena *a, const struct actor *by,
 
 	if (!name_ok(name))
 		verr_add(ve, "name",
-			 "must be 1 to 100 characters without control "
-			 "characters");
+		         "must be 1 to 100 characters without control "
+		         "characters");
 	if (expires_in < 0 || expires_in > 3650 * 86400LL)
 		verr_add(ve, "expires_in_days", "must be 0 to 3650");
 	if (ve->n > 0)
@@ -205,16 +205,16 @@ token_create(struct store *st, struct arena *a, const struct actor *by,
 		return store_end(st, err);
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)t_out->id);
 	d = json_pack("{s:s,s:s,s:s}", "name", name, "user", owner->login,
-		      "prefix", prefix);
+	              "prefix", prefix);
 	err = audit_append(st, a, now, by->name, "token.create", "token", idbuf,
-			   d);
+	                   d);
 	json_decref(d);
 	return store_end(st, err);
 }
 
 enum cs_err
 token_check(struct store *st, struct arena *a, const char *secret,
-	    struct token *t_out, struct user *u_out)
+            struct token *t_out, struct user *u_out)
 {
 	char hash[SECRET_SHA256_HEX];
 	int64_t now = clock_now();
@@ -241,7 +241,7 @@ token_check(struct store *st, struct arena *a, const char *secret,
 
 enum cs_err
 token_revoke(struct store *st, struct arena *a, const struct actor *by,
-	     int64_t id)
+             int64_t id)
 {
 	char idbuf[24];
 	struct token t;
@@ -260,7 +260,7 @@ token_revoke(struct store *st, struct arena *a, const struct actor *by,
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
 	d = json_pack("{s:s,s:s}", "name", t.name, "user", t.user_login);
 	err = audit_append(st, a, now, by->name, "token.revoke", "token", idbuf,
-			   d);
+	                   d);
 	json_decref(d);
 	return store_end(st, err);
 }

@@ -36,25 +36,25 @@ struct login_result {
 };
 
 enum cs_err login_attempt(struct store *st, struct arena *a,
-			  const struct login_policy *pol, const char *login,
-			  const char *password, const char *addr,
-			  struct login_result *out);
+                          const struct login_policy *pol, const char *login,
+                          const char *password, const char *addr,
+                          struct login_result *out);
 /* Looks up a live session by cookie value and slides its idle expiry. */
 enum cs_err session_check(struct store *st, struct arena *a,
-			  const struct login_policy *pol, const char *cookie,
-			  struct user *u_out, int64_t *expires_out);
+                          const struct login_policy *pol, const char *cookie,
+                          struct user *u_out, int64_t *expires_out);
 enum cs_err session_end(struct store *st, struct arena *a,
-			const struct actor *by, const char *cookie);
+                        const struct actor *by, const char *cookie);
 void session_csrf(const char *cookie, char out[48]);
 
 enum cs_err token_create(struct store *st, struct arena *a,
-			 const struct actor *by, const struct user *owner,
-			 const char *name, int64_t expires_in,
-			 char secret_out[SECRET_TOKEN_MAX],
-			 struct token *t_out, struct verrs *ve);
+                         const struct actor *by, const struct user *owner,
+                         const char *name, int64_t expires_in,
+                         char secret_out[SECRET_TOKEN_MAX], struct token *t_out,
+                         struct verrs *ve);
 enum cs_err token_check(struct store *st, struct arena *a, const char *secret,
-			struct token *t_out, struct user *u_out);
+                        struct token *t_out, struct user *u_out);
 enum cs_err token_revoke(struct store *st, struct arena *a,
-			 const struct actor *by, int64_t id);
+                         const struct actor *by, int64_t id);
 
 #endif

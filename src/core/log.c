@@ -54,7 +54,7 @@ vemit(enum log_level level, int errnum, const char *fmt, va_list ap)
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	n = snprintf(line, sizeof(line), "ts=%s.%03ldZ level=%s ", ts,
-		     now.tv_nsec / 1000000, level_names[level]);
+	             now.tv_nsec / 1000000, level_names[level]);
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	if (m < 0)
 		m = 0;
@@ -63,7 +63,7 @@ vemit(enum log_level level, int errnum, const char *fmt, va_list ap)
 		n = (int)sizeof(line) - 2;
 	if (errnum != 0)
 		n += snprintf(line + n, sizeof(line) - (size_t)n,
-			      " error=\"%s\"", strerror(errnum));
+		              " error=\"%s\"", strerror(errnum));
 	if ((size_t)n >= sizeof(line) - 1)
 		n = (int)sizeof(line) - 2;
 	line[n++] = '\n';
@@ -72,7 +72,7 @@ vemit(enum log_level level, int errnum, const char *fmt, va_list ap)
 	fwrite(line, 1, (size_t)n, stderr);
 	if (to_syslog) {
 		static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO,
-					   LOG_DEBUG};
+		                           LOG_DEBUG};
 		line[n - 1] = '\0';
 		syslog(prio[level], "%s", line + strlen(ts) + 9);
 	}

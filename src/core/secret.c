@@ -32,11 +32,11 @@ enum cs_err
 password_hash(const char *pw, char out[SECRET_HASH_MAX])
 {
 	_Static_assert(SECRET_HASH_MAX >= crypto_pwhash_STRBYTES,
-		       "hash buffer too small");
+	               "hash buffer too small");
 	if (crypto_pwhash_str_alg(out, pw, strlen(pw),
-				  crypto_pwhash_OPSLIMIT_INTERACTIVE,
-				  crypto_pwhash_MEMLIMIT_INTERACTIVE,
-				  crypto_pwhash_ALG_ARGON2ID13) != 0)
+	                          crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	                          crypto_pwhash_MEMLIMIT_INTERACTIVE,
+	                          crypto_pwhash_ALG_ARGON2ID13) != 0)
 		return CS_E_INTERNAL; /* out of memory for the hash */
 	return CS_OK;
 }
@@ -53,9 +53,9 @@ password_verify_dummy(const char *pw)
 	unsigned char out[32], salt[crypto_pwhash_SALTBYTES] = {0};
 
 	if (crypto_pwhash(out, sizeof(out), pw, strlen(pw), salt,
-			  crypto_pwhash_OPSLIMIT_INTERACTIVE,
-			  crypto_pwhash_MEMLIMIT_INTERACTIVE,
-			  crypto_pwhash_ALG_ARGON2ID13) != 0)
+	                  crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	                  crypto_pwhash_MEMLIMIT_INTERACTIVE,
+	                  crypto_pwhash_ALG_ARGON2ID13) != 0)
 		sodium_memzero(out, sizeof(out)); /* only the time matters */
 }
 
@@ -138,7 +138,7 @@ b64url_encode(const unsigned char *in, size_t n, char *out)
 
 	for (; i + 2 < n; i += 3) {
 		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 |
-			     in[i + 2];
+		             in[i + 2];
 		out[o++] = b64[v >> 18];
 		out[o++] = b64[(v >> 12) & 63];
 		out[o++] = b64[(v >> 6) & 63];

@@ -16,11 +16,11 @@
 
 #include "core/err.h"
 
-#define SECRET_HASH_MAX	  128 /* >= crypto_pwhash_STRBYTES */
+#define SECRET_HASH_MAX   128 /* >= crypto_pwhash_STRBYTES */
 #define SECRET_SHA256_HEX 65
 #define SECRET_TOKEN_MAX  64 /* prefix + 43 base64url chars + NUL */
-#define PASSWORD_MIN	  12
-#define PASSWORD_MAX	  1024
+#define PASSWORD_MIN      12
+#define PASSWORD_MAX      1024
 
 enum cs_err secret_init(void);
 
@@ -44,6 +44,6 @@ bool secret_equal(const char *a, const char *b);
 void b64url_encode(const unsigned char *in, size_t n, char *out);
 /* Returns false on a malformed input or when out is too small. */
 bool b64url_decode(const char *in, unsigned char *out, size_t cap,
-		   size_t *n_out);
+                   size_t *n_out);
 
 #endif

@@ -58,8 +58,8 @@ validate_fields(const struct user *u, struct verrs *ve)
 {
 	if (u->name != NULL && (strlen(u->name) > 200 || has_control(u->name)))
 		verr_add(ve, "name",
-			 "must be at most 200 characters, without control "
-			 "characters");
+		         "must be at most 200 characters, without control "
+		         "characters");
 	if (u->email != NULL && u->email[0] != '\0') {
 		const char *at = strchr(u->email, '@');
 
@@ -72,11 +72,11 @@ validate_fields(const struct user *u, struct verrs *ve)
 	if (u->role == ROLE_CONSTITUENT) {
 		if (u->org == NULL)
 			verr_add(ve, "org",
-				 "is required for the constituent role");
+			         "is required for the constituent role");
 		else if (!org_code_is_valid(u->org))
 			verr_add(ve, "org",
-				 "must be an organisation code of 1 to 64 "
-				 "letters, digits, '.', '_' or '-'");
+			         "must be an organisation code of 1 to 64 "
+			         "letters, digits, '.', '_' or '-'");
 	} else if (u->org != NULL) {
 		verr_add(ve, "org", "is only for the constituent role");
 	}
@@ -86,15 +86,15 @@ static json_t *
 user_detail(const struct user *u)
 {
 	return json_pack("{s:s,s:s,s:s,s:s,s:s?,s:b}", "login", u->login,
-			 "name", u->name ? u->name : "", "email",
-			 u->email ? u->email : "", "role", role_name(u->role),
-			 "org", u->org, "disabled", u->disabled);
+	                 "name", u->name ? u->name : "", "email",
+	                 u->email ? u->email : "", "role", role_name(u->role),
+	                 "org", u->org, "disabled", u->disabled);
 }
 
 enum cs_err
 users_create(struct store *st, struct arena *a, const struct actor *by,
-	     struct user *u, const char *password, char *generated_out,
-	     struct verrs *ve)
+             struct user *u, const char *password, char *generated_out,
+             struct verrs *ve)
 {
 	char hash[SECRET_HASH_MAX], idbuf[24];
 	const char *why;
@@ -104,8 +104,8 @@ users_create(struct store *st, struct arena *a, const struct actor *by,
 
 	if (!login_is_valid(u->login))
 		verr_add(ve, "login",
-			 "must be 1 to 64 lower-case letters, digits, '.', "
-			 "'_' or '-', starting with a letter or digit");
+		         "must be 1 to 64 lower-case letters, digits, '.', "
+		         "'_' or '-', starting with a letter or digit");
 	validate_fields(u, ve);
 	if (password != NULL && password_check(password, &why) != CS_OK)
 		verr_add(ve, "password", why);
@@ -132,7 +132,7 @@ users_create(struct store *st, struct arena *a, const struct actor *by,
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
 	detail = user_detail(u);
 	err = audit_append(st, a, now, by->name, "user.create", "user", idbuf,
-			   detail);
+	                   detail);
 out:
 	json_decref(detail);
 	sodium_memzero(hash, sizeof(hash));
@@ -142,8 +142,8 @@ out:
 
 enum cs_err
 users_update(struct store *st, struct arena *a, const struct actor *by,
-	     const char *login, const struct user_patch *p, struct user *out,
-	     struct verrs *ve)
+             const char *login, const struct user_patch *p, struct user *out,
+             struct verrs *ve)
 {
 	char hash[SECRET_HASH_MAX], idbuf[24];
 	const char *why, *action = "user.update";
@@ -186,13 +186,12 @@ users_update(struct store *st, struct arena *a, const struct actor *by,
 	}
 	if (before.role == ROLE_ADMIN && !before.disabled &&
 	    (u.role != ROLE_ADMIN || u.disabled)) {
-		if ((err = store_call(st, user_count_admins, &admins)) !=
-		    CS_OK)
+		if ((err = store_call(st, user_count_admins, &admins)) != CS_OK)
 			goto out;
 		if (admins <= 1) {
 			verr_add(ve, u.disabled ? "disabled" : "role",
-				 "the last enabled admin cannot be disabled "
-				 "or demoted");
+			         "the last enabled admin cannot be disabled "
+			         "or demoted");
 			err = CS_E_CONFLICT;
 			goto out;
 		}
@@ -223,7 +222,7 @@ users_update(struct store *st, struct arena *a, const struct actor *by,
 	if (p->password != NULL)
 		json_object_set_new(detail, "password_changed", json_true());
 	if ((err = audit_append(st, a, now, by->name, action, "user", idbuf,
-				detail)) != CS_OK)
+	                        detail)) != CS_OK)
 		goto out;
 	err = store_call(st, user_get, a, u.id, NULL, out);
 out:

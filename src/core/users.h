@@ -24,8 +24,8 @@ struct actor {
 
 struct user_patch {
 	const char *name, *email; /* NULL = unchanged */
-	int role;		  /* -1 = unchanged */
-	int disabled;		  /* -1 = unchanged */
+	int role;                 /* -1 = unchanged */
+	int disabled;             /* -1 = unchanged */
 	bool set_org;
 	const char *org; /* with set_org; NULL clears */
 	const char *password;
@@ -38,12 +38,12 @@ bool org_code_is_valid(const char *org);
 /* u: login, name, email, role, org are read; the stored user is written
  * back. password NULL generates one into generated_out (32 bytes). */
 enum cs_err users_create(struct store *st, struct arena *a,
-			 const struct actor *by, struct user *u,
-			 const char *password, char *generated_out,
-			 struct verrs *ve);
+                         const struct actor *by, struct user *u,
+                         const char *password, char *generated_out,
+                         struct verrs *ve);
 enum cs_err users_update(struct store *st, struct arena *a,
-			 const struct actor *by, const char *login,
-			 const struct user_patch *p, struct user *out,
-			 struct verrs *ve);
+                         const struct actor *by, const char *login,
+                         const struct user_patch *p, struct user *out,
+                         struct verrs *ve);
 
 #endif

@@ -6,7 +6,7 @@ void
 api_audit_list(struct request *req)
 {
 	struct audit_filter f = {req_query(req, "action"),
-				 req_query(req, "actor")};
+	                         req_query(req, "actor")};
 	struct audit_row *rows;
 	struct page p;
 	size_t n;
@@ -15,8 +15,7 @@ api_audit_list(struct request *req)
 
 	if (!page_from_query(req, &p))
 		return;
-	err = store_call(req_store(req), audit_list, req->a, &f, &p, &rows,
-			 &n);
+	err = store_call(req_store(req), audit_list, req->a, &f, &p, &rows, &n);
 	if (err != CS_OK) {
 		reply_err(req, err, NULL);
 		return;

@@ -20,11 +20,11 @@ api_jobs_list(struct request *req)
 		return;
 	if (sq != NULL && !job_state_parse(sq, &state)) {
 		reply_problem(req, 400,
-			      "state must be queued, running, done or failed");
+		              "state must be queued, running, done or failed");
 		return;
 	}
-	err = store_call(req_store(req), job_list, req->a,
-			 sq ? (int)state : -1, &p, &rows, &n);
+	err = store_call(req_store(req), job_list, req->a, sq ? (int)state : -1,
+	                 &p, &rows, &n);
 	if (err != CS_OK) {
 		reply_err(req, err, NULL);
 		return;
@@ -39,7 +39,7 @@ void
 api_jobs_create(struct request *req)
 {
 	static const char *const known[] = {"kind", "payload", "max_attempts",
-					    NULL};
+	                                    NULL};
 	struct verrs ve = {0};
 	const char *kind;
 	json_t *body, *payload;
@@ -53,11 +53,11 @@ api_jobs_create(struct request *req)
 	fields_known(body, known, &ve);
 	kind = field_str(body, "kind", true, 64, &ve);
 	max = field_int(body, "max_attempts", 1, 100,
-			req->srv->cfg.job_max_attempts, &ve);
+	                req->srv->cfg.job_max_attempts, &ve);
 	payload = json_object_get(body, "payload");
 	if (ve.n == 0)
 		err = jobs_enqueue(req_store(req), req->a, &req->actor, kind,
-				   payload, (int)max, &id, &ve);
+		                   payload, (int)max, &id, &ve);
 	else
 		err = CS_E_INVAL;
 	if (err == CS_E_INVAL) {
@@ -90,7 +90,8 @@ api_jobs_get(struct request *req)
 		return;
 	err = store_call(req_store(req), job_get, req->a, id, &j);
 	if (err != CS_OK) {
-		reply_err(req, err, err == CS_E_NOTFOUND ? "no such job" : NULL);
+		reply_err(req, err,
+		          err == CS_E_NOTFOUND ? "no such job" : NULL);
 		return;
 	}
 	reply_json(req, 200, job_json(&j));

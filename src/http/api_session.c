@@ -46,16 +46,16 @@ api_session_create(struct request *req)
 	}
 	memset(res, 0, sizeof(*res));
 	err = login_attempt(req_store(req), req->a, &req->srv->login, login,
-			    password, req->addr, res);
+	                    password, req->addr, res);
 	json_decref(body);
 	if (err == CS_E_LIMITED) {
-		char *ra = arena_printf(req->a, "%lld",
-					(long long)res->retry_after);
+		char *ra =
+		    arena_printf(req->a, "%lld", (long long)res->retry_after);
 
 		if (ra != NULL)
 			req_add_header(req, "Retry-After", ra);
 		reply_problem(req, 429,
-			      "too many failed logins; try again later");
+		              "too many failed logins; try again later");
 		return;
 	}
 	if (err == CS_E_AUTH) {
@@ -68,8 +68,8 @@ api_session_create(struct request *req)
 	}
 	set_cookie(req, res->session, res->expires_at - clock_now());
 	out = json_pack("{s:s,s:o,s:o}", "csrf_token", res->csrf, "user",
-			user_json(&res->user), "expires_at",
-			json_time(res->expires_at));
+	                user_json(&res->user), "expires_at",
+	                json_time(res->expires_at));
 	reply_json(req, 200, out);
 }
 
@@ -82,20 +82,20 @@ api_session_get(struct request *req)
 
 	if (!req->via_cookie) {
 		reply_problem(req, 404,
-			      "no session: this request used an API token");
+		              "no session: this request used an API token");
 		return;
 	}
 	/* auth_request() validated it; read the expiry again for the view */
-	if (session_check(req_store(req), req->a, &req->srv->login,
-			  req->cookie, &u, &expires) != CS_OK) {
+	if (session_check(req_store(req), req->a, &req->srv->login, req->cookie,
+	                  &u, &expires) != CS_OK) {
 		reply_problem(req, 401, "the session has ended");
 		return;
 	}
 	session_csrf(req->cookie, csrf);
 	reply_json(req, 200,
-		   json_pack("{s:s,s:o,s:o}", "csrf_token", csrf, "user",
-			     user_json(&req->user), "expires_at",
-			     json_time(expires)));
+	           json_pack("{s:s,s:o,s:o}", "csrf_token", csrf, "user",
+	                     user_json(&req->user), "expires_at",
+	                     json_time(expires)));
 }
 
 void
@@ -105,7 +105,7 @@ api_session_delete(struct request *req)
 
 	if (!req->via_cookie) {
 		reply_problem(req, 404,
-			      "no session: this request used an API token");
+		              "no session: this request used an API token");
 		return;
 	}
 	err = session_end(req_store(req), req->a, &req->actor, req->cookie);

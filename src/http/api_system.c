@@ -11,10 +11,10 @@ void
 api_root(struct request *req)
 {
 	reply_json(req, 200,
-		   json_pack("{s:s,s:s,s:s,s:s,s:s}", "service", "csirtd",
-			     "version", CS_VERSION, "team",
-			     req->srv->cfg.team_name, "api",
-			     "/api/v1/openapi.json", "health", "/healthz"));
+	           json_pack("{s:s,s:s,s:s,s:s,s:s}", "service", "csirtd",
+	                     "version", CS_VERSION, "team",
+	                     req->srv->cfg.team_name, "api",
+	                     "/api/v1/openapi.json", "health", "/healthz"));
 }
 
 void

@@ -23,19 +23,19 @@ api_tokens_list(struct request *req)
 	if (who != NULL) {
 		if (!auth_is_self_or_admin(req, who)) {
 			reply_problem(req, 403,
-				      "you can list only your own tokens");
+			              "you can list only your own tokens");
 			return;
 		}
 		err = store_call(req_store(req), user_get, req->a, 0, who, &u);
 		if (err != CS_OK) {
 			reply_err(req, err,
-				  err == CS_E_NOTFOUND ? "no such user" : NULL);
+			          err == CS_E_NOTFOUND ? "no such user" : NULL);
 			return;
 		}
 		user_id = u.id;
 	}
 	err = store_call(req_store(req), token_list, req->a, user_id, &p, &rows,
-			 &n);
+	                 &n);
 	if (err != CS_OK) {
 		reply_err(req, err, NULL);
 		return;
@@ -50,7 +50,7 @@ void
 api_tokens_create(struct request *req)
 {
 	static const char *const known[] = {"name", "expires_in_days", "user",
-					    NULL};
+	                                    NULL};
 	char secret[SECRET_TOKEN_MAX], *loc;
 	struct verrs ve = {0};
 	struct user owner = req->user;
@@ -75,12 +75,12 @@ api_tokens_create(struct request *req)
 		if (req->user.role != ROLE_ADMIN) {
 			json_decref(body);
 			reply_problem(req, 403,
-				      "only an admin creates tokens for "
-				      "others");
+			              "only an admin creates tokens for "
+			              "others");
 			return;
 		}
 		err = store_call(req_store(req), user_get, req->a, 0, who,
-				 &owner);
+		                 &owner);
 		if (err != CS_OK) {
 			json_decref(body);
 			if (err == CS_E_NOTFOUND) {
@@ -99,7 +99,7 @@ api_tokens_create(struct request *req)
 		return;
 	}
 	err = token_create(req_store(req), req->a, &req->actor, &owner, name,
-			   days * 86400, secret, &t, &ve);
+	                   days * 86400, secret, &t, &ve);
 	if (err == CS_E_INVAL) {
 		reply_verrs(req, 400, &ve);
 		return;

@@ -28,12 +28,12 @@ api_users_list(struct request *req)
 		return;
 	if (rq != NULL && !role_parse(rq, &role)) {
 		reply_problem(req, 400,
-			      "role must be admin, handler, viewer or "
-			      "constituent");
+		              "role must be admin, handler, viewer or "
+		              "constituent");
 		return;
 	}
-	err = store_call(req_store(req), user_list, req->a,
-			 rq ? (int)role : -1, &p, &rows, &n);
+	err = store_call(req_store(req), user_list, req->a, rq ? (int)role : -1,
+	                 &p, &rows, &n);
 	if (err != CS_OK) {
 		reply_err(req, err, NULL);
 		return;
@@ -47,8 +47,8 @@ api_users_list(struct request *req)
 void
 api_users_create(struct request *req)
 {
-	static const char *const known[] = {"login", "role", "password",
-					    "name",  "email", "org", NULL};
+	static const char *const known[] = {"login", "role", "password", "name",
+	                                    "email", "org",  NULL};
 	struct verrs ve = {0};
 	struct user u = {0};
 	const char *role, *password;
@@ -67,14 +67,14 @@ api_users_create(struct request *req)
 	u.org = field_str(body, "org", false, 64, &ve);
 	if (role != NULL && !role_parse(role, &u.role))
 		verr_add(&ve, "role",
-			 "must be admin, handler, viewer or constituent");
+		         "must be admin, handler, viewer or constituent");
 	if (ve.n > 0) {
 		reply_verrs(req, 400, &ve);
 		json_decref(body);
 		return;
 	}
 	err = users_create(req_store(req), req->a, &req->actor, &u, password,
-			   generated, &ve);
+	                   generated, &ve);
 	if (err == CS_OK) {
 		u.login = arena_strdup(req->a, u.login);
 		u.name = u.name ? arena_strdup(req->a, u.name) : "";
@@ -93,7 +93,7 @@ api_users_create(struct request *req)
 	out = user_json(&u);
 	if (generated[0] != '\0')
 		json_object_set_new(out, "initial_password",
-				    json_string(generated));
+		                    json_string(generated));
 	loc = arena_printf(req->a, "/api/v1/users/%s", u.login);
 	if (loc != NULL)
 		req_add_header(req, "Location", loc);
@@ -114,7 +114,8 @@ api_users_get(struct request *req)
 	}
 	err = store_call(req_store(req), user_get, req->a, 0, login, &u);
 	if (err != CS_OK) {
-		reply_err(req, err, err == CS_E_NOTFOUND ? "no such user" : NULL);
+		reply_err(req, err,
+		          err == CS_E_NOTFOUND ? "no such user" : NULL);
 		return;
 	}
 	reply_user(req, 200, &u);
@@ -123,9 +124,8 @@ api_users_get(struct request *req)
 void
 api_users_update(struct request *req)
 {
-	static const char *const known[] = {"name",	"email", "role",
-					    "disabled", "org",	 "password",
-					    NULL};
+	static const char *const known[] = {
+	    "name", "email", "role", "disabled", "org", "password", NULL};
 	struct user_patch p = {.role = -1, .disabled = -1};
 	struct verrs ve = {0};
 	struct user u;
@@ -155,8 +155,8 @@ api_users_update(struct request *req)
 			p.role = (int)r;
 		else
 			verr_add(&ve, "role",
-				 "must be admin, handler, viewer or "
-				 "constituent");
+			         "must be admin, handler, viewer or "
+			         "constituent");
 	}
 	if (ve.n == 0 && json_object_size(body) == 0)
 		verr_add(&ve, "body", "names no field to change");
@@ -165,15 +165,16 @@ api_users_update(struct request *req)
 		json_decref(body);
 		return;
 	}
-	err = users_update(req_store(req), req->a, &req->actor,
-			   req->params[0], &p, &u, &ve);
+	err = users_update(req_store(req), req->a, &req->actor, req->params[0],
+	                   &p, &u, &ve);
 	json_decref(body);
 	if (err == CS_E_INVAL || (err == CS_E_CONFLICT && ve.n > 0)) {
 		reply_verrs(req, err == CS_E_INVAL ? 400 : 409, &ve);
 		return;
 	}
 	if (err != CS_OK) {
-		reply_err(req, err, err == CS_E_NOTFOUND ? "no such user" : NULL);
+		reply_err(req, err,
+		          err == CS_E_NOTFOUND ? "no such user" : NULL);
 		return;
 	}
 	reply_user(req, 200, &u);

@@ -28,25 +28,24 @@ json_t *
 user_json(const struct user *u)
 {
 	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:o,s:b,s:o,s:o,s:o}", "id",
-			 (json_int_t)u->id, "login", u->login, "name",
-			 u->name ? u->name : "", "email",
-			 u->email ? u->email : "", "role", role_name(u->role),
-			 "org", str_or_null(u->org), "disabled", u->disabled,
-			 "created_at", json_time(u->created_at), "updated_at",
-			 json_time(u->updated_at), "last_login_at",
-			 json_time(u->last_login_at));
+	                 (json_int_t)u->id, "login", u->login, "name",
+	                 u->name ? u->name : "", "email",
+	                 u->email ? u->email : "", "role", role_name(u->role),
+	                 "org", str_or_null(u->org), "disabled", u->disabled,
+	                 "created_at", json_time(u->created_at), "updated_at",
+	                 json_time(u->updated_at), "last_login_at",
+	                 json_time(u->last_login_at));
 }
 
 json_t *
 token_json(const struct token *t)
 {
-	return json_pack("{s:I,s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "id",
-			 (json_int_t)t->id, "name", t->name, "user",
-			 t->user_login, "prefix", t->prefix, "created_at",
-			 json_time(t->created_at), "expires_at",
-			 json_time(t->expires_at), "last_used_at",
-			 json_time(t->last_used_at), "revoked_at",
-			 json_time(t->revoked_at));
+	return json_pack(
+	    "{s:I,s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "id", (json_int_t)t->id,
+	    "name", t->name, "user", t->user_login, "prefix", t->prefix,
+	    "created_at", json_time(t->created_at), "expires_at",
+	    json_time(t->expires_at), "last_used_at",
+	    json_time(t->last_used_at), "revoked_at", json_time(t->revoked_at));
 }
 
 json_t *
@@ -57,10 +56,10 @@ audit_json(const struct audit_row *r)
 	if (detail == NULL)
 		detail = json_string(r->detail ? r->detail : "");
 	return json_pack("{s:I,s:o,s:s,s:s,s:s,s:s,s:o,s:s,s:s}", "seq",
-			 (json_int_t)r->seq, "at", json_time(r->at), "actor",
-			 r->actor, "action", r->action, "object_type",
-			 r->object_type, "object_id", r->object_id, "detail",
-			 detail, "prev_hash", r->prev_hash, "hash", r->hash);
+	                 (json_int_t)r->seq, "at", json_time(r->at), "actor",
+	                 r->actor, "action", r->action, "object_type",
+	                 r->object_type, "object_id", r->object_id, "detail",
+	                 detail, "prev_hash", r->prev_hash, "hash", r->hash);
 }
 
 json_t *
@@ -71,13 +70,13 @@ job_json(const struct job *j)
 	if (payload == NULL)
 		payload = json_object();
 	return json_pack("{s:I,s:s,s:s,s:o,s:i,s:i,s:o,s:o,s:o,s:o}", "id",
-			 (json_int_t)j->id, "kind", j->kind, "state",
-			 job_state_name(j->state), "payload", payload,
-			 "attempts", j->attempts, "max_attempts",
-			 j->max_attempts, "run_after", json_time(j->run_after),
-			 "last_error", str_or_null(j->last_error),
-			 "created_at", json_time(j->created_at),
-			 "finished_at", json_time(j->finished_at));
+	                 (json_int_t)j->id, "kind", j->kind, "state",
+	                 job_state_name(j->state), "payload", payload,
+	                 "attempts", j->attempts, "max_attempts",
+	                 j->max_attempts, "run_after", json_time(j->run_after),
+	                 "last_error", str_or_null(j->last_error), "created_at",
+	                 json_time(j->created_at), "finished_at",
+	                 json_time(j->finished_at));
 }
 
 bool
@@ -107,8 +106,8 @@ page_from_query(struct request *req, struct page *p)
 		char text[33], *end;
 		long long v;
 
-		if (!b64url_decode(cursor, raw, sizeof(raw) - 1, &n) ||
-		    n < 3 || raw[0] != 'k' || raw[1] != ':')
+		if (!b64url_decode(cursor, raw, sizeof(raw) - 1, &n) || n < 3 ||
+		    raw[0] != 'k' || raw[1] != ':')
 			goto bad;
 		memcpy(text, raw + 2, n - 2);
 		text[n - 2] = '\0';
@@ -127,14 +126,14 @@ bad:
 
 void
 reply_page(struct request *req, json_t *items, size_t n, const struct page *p,
-	   int64_t last_key)
+           int64_t last_key)
 {
 	json_t *next = json_null();
 
 	if (n >= (size_t)p->limit) {
 		char raw[32], enc[48];
-		int len = snprintf(raw, sizeof(raw), "k:%lld",
-				   (long long)last_key);
+		int len =
+		    snprintf(raw, sizeof(raw), "k:%lld", (long long)last_key);
 
 		b64url_encode((const unsigned char *)raw, (size_t)len, enc);
 		json_decref(next);
@@ -142,7 +141,7 @@ reply_page(struct request *req, json_t *items, size_t n, const struct page *p,
 		json_array_remove(items, json_array_size(items) - 1);
 	}
 	reply_json(req, 200,
-		   json_pack("{s:o,s:o}", "items", items, "next_cursor", next));
+	           json_pack("{s:o,s:o}", "items", items, "next_cursor", next));
 }
 
 bool
@@ -171,7 +170,7 @@ fields_known(json_t *obj, const char *const *known, struct verrs *ve)
 
 const char *
 field_str(json_t *obj, const char *name, bool required, size_t max,
-	  struct verrs *ve)
+          struct verrs *ve)
 {
 	json_t *v = json_object_get(obj, name);
 
@@ -210,8 +209,8 @@ field_bool(json_t *obj, const char *name, struct verrs *ve)
 }
 
 int64_t
-field_int(json_t *obj, const char *name, int64_t min, int64_t max,
-	  int64_t def, struct verrs *ve)
+field_int(json_t *obj, const char *name, int64_t min, int64_t max, int64_t def,
+          struct verrs *ve)
 {
 	json_t *v = json_object_get(obj, name);
 

@@ -30,17 +30,17 @@ bool page_from_query(struct request *req, struct page *p);
  * the extra one (if any) is dropped; last_key is the key of the last item
  * kept. Takes the reference to items. */
 void reply_page(struct request *req, json_t *items, size_t n,
-		const struct page *p, int64_t last_key);
+                const struct page *p, int64_t last_key);
 
 /* Fields of a JSON object body. */
 bool fields_known(json_t *obj, const char *const *known, struct verrs *ve);
-const char *field_str(json_t *obj, const char *name, bool required,
-		      size_t max, struct verrs *ve);
+const char *field_str(json_t *obj, const char *name, bool required, size_t max,
+                      struct verrs *ve);
 /* -1 absent, 0 false, 1 true */
 int field_bool(json_t *obj, const char *name, struct verrs *ve);
 /* absent: returns def */
 int64_t field_int(json_t *obj, const char *name, int64_t min, int64_t max,
-		  int64_t def, struct verrs *ve);
+                  int64_t def, struct verrs *ve);
 
 /* "v<version>" with quotes, arena-owned */
 const char *etag_of(struct request *req, int64_t version);

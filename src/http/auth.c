@@ -17,14 +17,14 @@ deny(struct request *req, enum cs_err err, bool bearer)
 {
 	if (err == CS_E_AUTH) {
 		req_add_header(req, "WWW-Authenticate",
-			       bearer ? "Bearer realm=\"csirtd\", "
-					"error=\"invalid_token\""
-				      : "Bearer realm=\"csirtd\"");
+		               bearer ? "Bearer realm=\"csirtd\", "
+		                        "error=\"invalid_token\""
+		                      : "Bearer realm=\"csirtd\"");
 		reply_problem(req, 401,
-			      bearer ? "the API token is invalid, expired or "
-				       "revoked"
-				     : "authentication required: log in or "
-				       "send an API token");
+		              bearer ? "the API token is invalid, expired or "
+		                       "revoked"
+		                     : "authentication required: log in or "
+		                       "send an API token");
 	} else {
 		reply_err(req, err, NULL);
 	}
@@ -46,12 +46,12 @@ auth_request(struct request *req, enum access access)
 		if (strncasecmp(authz, "Bearer ", 7) != 0)
 			return deny(req, CS_E_AUTH, true);
 		err = token_check(req_store(req), req->a, authz + 7, &tok,
-				  &req->user);
+		                  &req->user);
 		if (err != CS_OK)
 			return deny(req, err, true);
 	} else if ((cookie = req_cookie(req, SESSION_COOKIE)) != NULL) {
 		err = session_check(req_store(req), req->a, &req->srv->login,
-				    cookie, &req->user, &expires);
+		                    cookie, &req->user, &expires);
 		if (err != CS_OK)
 			return deny(req, err, false);
 		req->via_cookie = true;
@@ -63,8 +63,8 @@ auth_request(struct request *req, enum access access)
 			session_csrf(cookie, want);
 			if (sent == NULL || !secret_equal(sent, want)) {
 				reply_problem(req, 403,
-					      "missing or wrong X-CSRF-Token "
-					      "header");
+				              "missing or wrong X-CSRF-Token "
+				              "header");
 				return false;
 			}
 		}

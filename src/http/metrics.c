@@ -9,14 +9,14 @@
 #include "core/xmalloc.h"
 #include "store/store.h"
 
-static const int statuses[] = {200, 201, 202, 204, 304, 400, 401, 403,
-			       404, 405, 409, 412, 413, 415, 422, 428,
-			       429, 500, 503, 0 /* other */};
+static const int statuses[] = {200, 201, 202, 204, 304, 400, 401,
+                               403, 404, 405, 409, 412, 413, 415,
+                               422, 428, 429, 500, 503, 0 /* other */};
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]))
 
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
-				 0.025,	 0.05,	0.1,	0.25,  0.5,
-				 1,	 2.5,	5,	10};
+                                 0.025,  0.05,  0.1,    0.25,  0.5,
+                                 1,      2.5,   5,      10};
 #define NBUCKET (sizeof(buckets) / sizeof(buckets[0]))
 
 #define NJOBSLOT 32
@@ -68,7 +68,7 @@ metrics_request(struct metrics *m, size_t route, int status, double seconds)
 			break;
 		}
 	atomic_fetch_add_explicit(&m->req[route * NSTATUS + s], 1,
-				  memory_order_relaxed);
+	                          memory_order_relaxed);
 	for (size_t i = 0; i < NBUCKET; i++)
 		if (seconds <= buckets[i]) {
 			b = i;
@@ -77,7 +77,7 @@ metrics_request(struct metrics *m, size_t route, int status, double seconds)
 	atomic_fetch_add_explicit(&m->hist[b], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&m->count, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&m->sum_us, (uint64_t)(seconds * 1e6),
-				  memory_order_relaxed);
+	                          memory_order_relaxed);
 }
 
 void
@@ -94,9 +94,8 @@ metrics_job(struct metrics *m, const char *kind, const char *result)
 		const char *cur = atomic_load(&m->jobs[i].kind);
 		const char *expect = NULL;
 
-		if (cur == NULL &&
-		    !atomic_compare_exchange_strong(&m->jobs[i].kind, &expect,
-						    kind))
+		if (cur == NULL && !atomic_compare_exchange_strong(
+		                       &m->jobs[i].kind, &expect, kind))
 			cur = expect;
 		else if (cur == NULL)
 			cur = kind;
@@ -138,8 +137,8 @@ metrics_render(struct metrics *m, const int64_t *job_counts)
 	uint64_t cum = 0;
 
 	put(&o, "# HELP csirtd_http_requests_total HTTP requests by route, "
-		"method and status.\n"
-		"# TYPE csirtd_http_requests_total counter\n");
+	        "method and status.\n"
+	        "# TYPE csirtd_http_requests_total counter\n");
 	for (size_t r = 0; r <= m->nroutes; r++) {
 		const char *method = "", *pattern = "unmatched";
 
@@ -163,8 +162,8 @@ metrics_render(struct metrics *m, const int64_t *job_counts)
 		}
 	}
 	put(&o, "# HELP csirtd_http_request_duration_seconds Time to answer "
-		"a request.\n"
-		"# TYPE csirtd_http_request_duration_seconds histogram\n");
+	        "a request.\n"
+	        "# TYPE csirtd_http_request_duration_seconds histogram\n");
 	for (size_t i = 0; i <= NBUCKET; i++) {
 		cum += atomic_load_explicit(&m->hist[i], memory_order_relaxed);
 		if (i < NBUCKET)
@@ -184,14 +183,14 @@ metrics_render(struct metrics *m, const int64_t *job_counts)
 	    (unsigned long long)atomic_load(&m->count));
 	if (job_counts != NULL) {
 		put(&o, "# HELP csirtd_jobs Jobs in the queue by state.\n"
-			"# TYPE csirtd_jobs gauge\n");
+		        "# TYPE csirtd_jobs gauge\n");
 		for (int s = 0; s < JOB_NSTATES; s++)
 			put(&o, "csirtd_jobs{state=\"%s\"} %lld\n",
 			    job_state_name((enum job_state)s),
 			    (long long)job_counts[s]);
 	}
 	put(&o, "# HELP csirtd_jobs_run_total Job runs by kind and result.\n"
-		"# TYPE csirtd_jobs_run_total counter\n");
+	        "# TYPE csirtd_jobs_run_total counter\n");
 	for (size_t i = 0; i < NJOBSLOT; i++) {
 		const char *kind = atomic_load(&m->jobs[i].kind);
 

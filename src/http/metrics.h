@@ -18,7 +18,7 @@ struct metrics;
 struct metrics *metrics_new(size_t nroutes);
 void metrics_free(struct metrics *m);
 void metrics_request(struct metrics *m, size_t route, int status,
-		     double seconds);
+                     double seconds);
 void metrics_job(struct metrics *m, const char *kind, const char *result);
 /* Appends the exposition text; job_counts may be NULL. */
 char *metrics_render(struct metrics *m, const int64_t *job_counts);

@@ -47,7 +47,7 @@ match(const char *pattern, char *const *segs, size_t nsegs,
 				return false;
 			params[np++] = segs[i];
 		} else if (strlen(segs[i]) != len ||
-			   strncmp(segs[i], p, len) != 0) {
+		           strncmp(segs[i], p, len) != 0) {
 			return false;
 		}
 		i++;
@@ -60,8 +60,8 @@ match(const char *pattern, char *const *segs, size_t nsegs,
 
 int
 router_match(const char *method, const char *path, char *segbuf,
-	     size_t segbuf_len, const char *params[ROUTE_PARAMS], char *allow,
-	     size_t allow_len)
+             size_t segbuf_len, const char *params[ROUTE_PARAMS], char *allow,
+             size_t allow_len)
 {
 	char *segs[16];
 	size_t nsegs = 0, plen = strlen(path), alen = 0;
@@ -90,8 +90,7 @@ router_match(const char *method, const char *path, char *segbuf,
 
 		if (!match(routes[r].pattern, segs, nsegs, params))
 			continue;
-		if (strcmp(m, method) == 0 ||
-		    (head && strcmp(m, "GET") == 0))
+		if (strcmp(m, method) == 0 || (head && strcmp(m, "GET") == 0))
 			return (int)r;
 		if (alen + strlen(m) + 3 < allow_len) {
 			if (alen > 0) {

@@ -33,11 +33,10 @@ struct route {
  * into the arena-owned copy in segbuf); when the path exists only for other
  * methods, returns -1 and writes the Allow list into allow. */
 int router_match(const char *method, const char *path, char *segbuf,
-		 size_t segbuf_len, const char *params[ROUTE_PARAMS],
-		 char *allow, size_t allow_len);
+                 size_t segbuf_len, const char *params[ROUTE_PARAMS],
+                 char *allow, size_t allow_len);
 const struct route *router_route(size_t index);
 size_t router_count(void);
-void router_route_name(size_t index, const char **method,
-		       const char **pattern);
+void router_route_name(size_t index, const char **method, const char **pattern);
 
 #endif

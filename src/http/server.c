@@ -45,7 +45,7 @@ const char *
 req_query(struct request *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
-					   name);
+	                                   name);
 }
 
 const char *
@@ -79,14 +79,13 @@ req_json_object(struct request *req, json_t **out)
 		reply_problem(req, 400, "a JSON object body is required");
 		return false;
 	}
-	obj = json_loadb(req->body, req->body_len,
-			 JSON_REJECT_DUPLICATES,
-			 &jerr);
+	obj =
+	    json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (obj == NULL) {
 		detail = arena_printf(req->a,
-				      "malformed JSON at line %d, column %d: "
-				      "%s",
-				      jerr.line, jerr.column, jerr.text);
+		                      "malformed JSON at line %d, column %d: "
+		                      "%s",
+		                      jerr.line, jerr.column, jerr.text);
 		reply_problem(req, 400, detail ? detail : "malformed JSON");
 		return false;
 	}
@@ -170,7 +169,7 @@ status_slug(int status, const char **title)
 
 static void
 problem(struct request *req, int status, const char *slug_override,
-	const char *detail, const struct verrs *ve)
+        const char *detail, const struct verrs *ve)
 {
 	const char *title, *slug = status_slug(status, &title);
 	char type[96];
@@ -180,11 +179,11 @@ problem(struct request *req, int status, const char *slug_override,
 		slug = slug_override;
 	snprintf(type, sizeof(type), "urn:csirtd:problem:%s", slug);
 	p = json_pack("{s:s,s:s,s:i,s:s,s:s}", "type", type, "title", title,
-		      "status", status, "detail", detail ? detail : title,
-		      "instance", req->path ? req->path : "/");
+	              "status", status, "detail", detail ? detail : title,
+	              "instance", req->path ? req->path : "/");
 	if (p == NULL) /* detail was not valid UTF-8 */
 		p = json_pack("{s:s,s:s,s:i,s:s}", "type", type, "title", title,
-			      "status", status, "instance", "/");
+		              "status", status, "instance", "/");
 	if (ve != NULL && ve->n > 0) {
 		json_t *errs = json_array();
 
@@ -194,8 +193,8 @@ problem(struct request *req, int status, const char *slug_override,
 			snprintf(ptr, sizeof(ptr), "#/%s", ve->e[i].field);
 			json_array_append_new(
 			    errs, json_pack("{s:s,s:s,s:s}", "field",
-					    ve->e[i].field, "pointer", ptr,
-					    "detail", ve->e[i].detail));
+			                    ve->e[i].field, "pointer", ptr,
+			                    "detail", ve->e[i].detail));
 		}
 		json_object_set_new(p, "errors", errs);
 	}
@@ -216,9 +215,9 @@ reply_verrs(struct request *req, int status, const struct verrs *ve)
 
 	if (ve->n == 1)
 		detail = arena_printf(req->a, "%s %s", ve->e[0].field,
-				      ve->e[0].detail);
+		                      ve->e[0].detail);
 	problem(req, status, status == 400 ? "validation" : NULL,
-		detail ? detail : "the request has invalid fields", ve);
+	        detail ? detail : "the request has invalid fields", ve);
 }
 
 int
@@ -259,7 +258,7 @@ reply_err(struct request *req, enum cs_err err, const char *detail)
 		switch (err) {
 		case CS_E_STALE:
 			detail = "the object changed since it was read "
-				 "(If-Match does not match its ETag)";
+			         "(If-Match does not match its ETag)";
 			break;
 		case CS_E_DB:
 			detail = "the database is unavailable; try again";
@@ -301,8 +300,8 @@ run_idempotent(struct request *req, const struct route *r, const char *key)
 
 	if (!idem_key_valid(key)) {
 		reply_problem(req, 400,
-			      "Idempotency-Key must be 1 to 255 visible ASCII "
-			      "characters");
+		              "Idempotency-Key must be 1 to 255 visible ASCII "
+		              "characters");
 		return;
 	}
 	msg = arena_alloc(req->a, plen + req->body_len + 2);
@@ -316,7 +315,7 @@ run_idempotent(struct request *req, const struct route *r, const char *key)
 		memcpy(msg + plen + 1, req->body, req->body_len);
 	sha256_hex(msg, plen + 1 + req->body_len, hash);
 	err = store_call(st, idem_claim, req->a, req->user.id, key, hash,
-			 clock_now(), &claimed, &old);
+	                 clock_now(), &claimed, &old);
 	if (err != CS_OK) {
 		reply_err(req, err, NULL);
 		return;
@@ -324,12 +323,12 @@ run_idempotent(struct request *req, const struct route *r, const char *key)
 	if (!claimed) {
 		if (strcmp(old.req_hash, hash) != 0)
 			reply_problem(req, 422,
-				      "this Idempotency-Key was used for a "
-				      "different request");
+			              "this Idempotency-Key was used for a "
+			              "different request");
 		else if (!old.done)
 			reply_problem(req, 409,
-				      "a request with this Idempotency-Key is "
-				      "still in progress");
+			              "a request with this Idempotency-Key is "
+			              "still in progress");
 		else {
 			reply(req, old.status, old.content_type, old.body,
 			      strlen(old.body));
@@ -340,12 +339,12 @@ run_idempotent(struct request *req, const struct route *r, const char *key)
 	r->handler(req);
 	if (req->replied && req->status < 500)
 		err = store_call(st, idem_finish, req->user.id, key,
-				 req->status, req->ctype, req->resp);
+		                 req->status, req->ctype, req->resp);
 	else
 		err = store_call(st, idem_release, req->user.id, key);
 	if (err != CS_OK)
 		log_warnx("msg=\"idempotency record not saved\" key_len=%zu",
-			  strlen(key));
+		          strlen(key));
 }
 
 /* ---- dispatch ---- */
@@ -364,13 +363,14 @@ dispatch(struct request *req)
 		return;
 	}
 	idx = router_match(req->method, req->path, segbuf, seglen, req->params,
-			   allow, sizeof(allow));
+	                   allow, sizeof(allow));
 	if (idx == -1) {
 		char *a = arena_strdup(req->a, allow);
 
 		req_add_header(req, "Allow", a ? a : "GET");
-		reply_problem(req, 405, "this resource does not allow that "
-					"method");
+		reply_problem(req, 405,
+		              "this resource does not allow that "
+		              "method");
 		return;
 	}
 	if (idx < 0) {
@@ -380,9 +380,9 @@ dispatch(struct request *req)
 	req->route = idx;
 	r = router_route((size_t)idx);
 	if (req->body_too_big) {
-		char *d = arena_printf(req->a,
-				       "the body is larger than %lld bytes",
-				       (long long)req->srv->cfg.max_body);
+		char *d =
+		    arena_printf(req->a, "the body is larger than %lld bytes",
+		                 (long long)req->srv->cfg.max_body);
 		reply_problem(req, 413, d);
 		return;
 	}
@@ -400,8 +400,8 @@ dispatch(struct request *req)
 static void
 client_addr(struct MHD_Connection *conn, char *out, size_t n)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
-	    conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
 	snprintf(out, n, "unknown");
@@ -409,35 +409,34 @@ client_addr(struct MHD_Connection *conn, char *out, size_t n)
 		return;
 	if (sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-			  out, (socklen_t)n);
+		          out, (socklen_t)n);
 	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6,
-			  &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
-			  (socklen_t)n);
+		          &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+		          (socklen_t)n);
 }
 
 static enum MHD_Result
 queue(struct request *req)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
-	    req->resp_len, (void *)(uintptr_t)req->resp,
-	    MHD_RESPMEM_MUST_COPY);
+	    req->resp_len, (void *)(uintptr_t)req->resp, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result rc;
 
 	if (resp == NULL)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Content-Type",
-				req->ctype ? req->ctype : "text/plain");
+	                        req->ctype ? req->ctype : "text/plain");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(resp, "Content-Security-Policy",
-				"default-src 'none'; frame-ancestors 'none'");
+	                        "default-src 'none'; frame-ancestors 'none'");
 	if (!req->no_store)
 		MHD_add_response_header(resp, "Cache-Control", "no-store");
 	for (size_t i = 0; i < req->nhdrs; i++)
 		MHD_add_response_header(resp, req->hdrs[i].name,
-					req->hdrs[i].value);
+		                        req->hdrs[i].value);
 	rc = MHD_queue_response(req->conn, (unsigned)req->status, resp);
 	MHD_destroy_response(resp);
 	return rc;
@@ -445,8 +444,8 @@ queue(struct request *req)
 
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
-	   const char *method, const char *version, const char *upload,
-	   size_t *upload_size, void **con_cls)
+           const char *method, const char *version, const char *upload,
+           size_t *upload_size, void **con_cls)
 {
 	struct httpd *h = cls;
 	struct request *req = *con_cls;
@@ -477,7 +476,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		}
 		if (!req->body_too_big) {
 			if (req->body_len + n + 1 > req->body_cap) {
-				size_t cap = req->body_cap ? req->body_cap : 4096;
+				size_t cap =
+				    req->body_cap ? req->body_cap : 4096;
 
 				while (cap < req->body_len + n + 1)
 					cap *= 2;
@@ -502,7 +502,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 
 static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-	     enum MHD_RequestTerminationCode toe)
+             enum MHD_RequestTerminationCode toe)
 {
 	struct httpd *h = cls;
 	struct request *req = *con_cls;
@@ -514,17 +514,17 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	dur = clock_mono() - req->t0;
 	if (!req->replied)
-		req->status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? 200
-									 : 499;
+		req->status =
+		    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? 200 : 499;
 	metrics_request(h->srv->metrics,
-			req->route >= 0 ? (size_t)req->route : router_count(),
-			req->status, dur);
+	                req->route >= 0 ? (size_t)req->route : router_count(),
+	                req->status, dur);
 	log_info("msg=request method=%s path=\"%s\" status=%d dur_ms=%.2f "
-		 "addr=%s user=%s bytes=%zu",
-		 req->method ? req->method : "?",
-		 log_esc(path, sizeof(path), req->path ? req->path : "?"),
-		 req->status, dur * 1000, req->addr,
-		 req->authed ? req->user.login : "-", req->resp_len);
+	         "addr=%s user=%s bytes=%zu",
+	         req->method ? req->method : "?",
+	         log_esc(path, sizeof(path), req->path ? req->path : "?"),
+	         req->status, dur * 1000, req->addr,
+	         req->authed ? req->user.login : "-", req->resp_len);
 	if (req->st != NULL) {
 		store_rollback(req->st); /* no transaction outlives a request */
 		store_release(h->srv->pool, req->st);
@@ -564,7 +564,7 @@ server_start(struct cs_server *srv, struct httpd **out)
 	char host[256];
 	int port;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			 MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	                 MHD_USE_ITC | MHD_USE_ERROR_LOG;
 
 	h->srv = srv;
 	if (!listen_parse(srv->cfg.listen, host, sizeof(host), &port))
@@ -574,7 +574,7 @@ server_start(struct cs_server *srv, struct httpd **out)
 		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
 		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
 	} else if (inet_pton(AF_INET6, host,
-			     &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+	                     &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
 		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
 		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
 		flags |= MHD_USE_IPv6;
@@ -585,8 +585,8 @@ server_start(struct cs_server *srv, struct httpd **out)
 		    htonl(INADDR_LOOPBACK);
 	} else {
 		log_error("msg=\"listen address must be a numeric IP\" "
-			  "listen=%s",
-			  srv->cfg.listen);
+		          "listen=%s",
+		          srv->cfg.listen);
 		free(h);
 		return CS_E_INVAL;
 	}
@@ -648,7 +648,7 @@ server_stop(struct httpd *h)
 	}
 	if (atomic_load(&h->inflight) > 0)
 		log_warnx("msg=\"requests still running at shutdown\" n=%d",
-			  atomic_load(&h->inflight));
+		          atomic_load(&h->inflight));
 	MHD_stop_daemon(h->d);
 	free(h->tls_cert);
 	free(h->tls_key);

@@ -80,8 +80,8 @@ bool req_json_object(struct request *req, json_t **out);
 
 /* response */
 void req_add_header(struct request *req, const char *name, const char *value);
-void reply(struct request *req, int status, const char *ctype,
-	   const char *body, size_t len);
+void reply(struct request *req, int status, const char *ctype, const char *body,
+           size_t len);
 /* Takes the reference to obj. */
 void reply_json(struct request *req, int status, json_t *obj);
 void reply_problem(struct request *req, int status, const char *detail);

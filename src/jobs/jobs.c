@@ -56,7 +56,7 @@ selftest_valid(json_t *p, const char **why)
 		}
 	}
 	if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 0 ||
-			  json_integer_value(v) > 60000)) {
+	                  json_integer_value(v) > 60000)) {
 		*why = "sleep_ms must be an integer from 0 to 60000";
 		return false;
 	}
@@ -71,8 +71,8 @@ selftest_valid(json_t *p, const char **why)
 static enum cs_err
 selftest_work(struct job_run *r)
 {
-	json_int_t ms = json_integer_value(json_object_get(r->payload,
-							   "sleep_ms"));
+	json_int_t ms =
+	    json_integer_value(json_object_get(r->payload, "sleep_ms"));
 
 	while (ms > 0 && !stopping(r->jobs)) {
 		struct timespec ts = {0, (ms > 50 ? 50 : ms) * 1000000L};
@@ -101,7 +101,7 @@ selftest_apply(struct job_run *r)
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)r->job->id);
 	d = json_pack("{s:i}", "attempt", r->job->attempts);
 	err = audit_append(r->st, r->a, clock_now(), "system", "job.selftest",
-			   "job", idbuf, d);
+	                   "job", idbuf, d);
 	json_decref(d);
 	return err;
 }
@@ -128,8 +128,8 @@ job_kind_exists(const char *kind)
 
 enum cs_err
 jobs_enqueue(struct store *st, struct arena *a, const struct actor *by,
-	     const char *kind, json_t *payload, int max_attempts,
-	     int64_t *id_out, struct verrs *ve)
+             const char *kind, json_t *payload, int max_attempts,
+             int64_t *id_out, struct verrs *ve)
 {
 	const struct job_kind *k = kind_find(kind);
 	struct job j = {0};
@@ -159,7 +159,7 @@ jobs_enqueue(struct store *st, struct arena *a, const struct actor *by,
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)*id_out);
 	d = json_pack("{s:s}", "kind", kind);
 	err = audit_append(st, a, j.created_at, by->name, "job.create", "job",
-			   idbuf, d);
+	                   idbuf, d);
 	json_decref(d);
 	err = store_end(st, err);
 out:
@@ -215,7 +215,7 @@ purge(struct jobs *j, struct store *st)
 	if (store_begin(st, true) != CS_OK)
 		return;
 	if (store_end(st, store_call(st, purge, clock_now(),
-				     j->cfg.idempotency_ttl, &n)) == CS_OK &&
+	                             j->cfg.idempotency_ttl, &n)) == CS_OK &&
 	    n > 0)
 		log_info("msg=purged rows=%lld", (long long)n);
 }
@@ -224,8 +224,8 @@ static void
 finish(struct jobs *j, const struct job *job, const char *result, double t0)
 {
 	log_info("msg=job id=%lld kind=%s attempt=%d result=%s dur_ms=%.1f",
-		 (long long)job->id, job->kind, job->attempts, result,
-		 (clock_mono() - t0) * 1000);
+	         (long long)job->id, job->kind, job->attempts, result,
+	         (clock_mono() - t0) * 1000);
 	if (j->cfg.metrics != NULL)
 		metrics_job(j->cfg.metrics, job->kind, result);
 }
@@ -252,18 +252,18 @@ run_one(struct jobs *j, struct store *st, struct arena *a)
 	r.payload = json_loads(job.payload, 0, &jerr);
 	if (k == NULL || r.payload == NULL) {
 		snprintf(r.err, sizeof(r.err), "%s",
-			 k == NULL ? "unknown job kind" : "unreadable payload");
+		         k == NULL ? "unknown job kind" : "unreadable payload");
 		err = CS_E_INVAL;
 		job.attempts = job.max_attempts; /* no point retrying */
 	} else if ((err = k->work ? k->work(&r) : CS_OK) == CS_OK &&
-		   (err = store_begin(st, true)) == CS_OK) {
+	           (err = store_begin(st, true)) == CS_OK) {
 		err = k->apply(&r);
 		if (err == CS_OK)
 			err = store_call(st, job_done, job.id, job.attempts,
-					 clock_now());
+			                 clock_now());
 		if (err == CS_E_NOTFOUND)
 			snprintf(r.err, sizeof(r.err),
-				 "lease lost to another worker");
+			         "lease lost to another worker");
 		err = store_end(st, err);
 	}
 	json_decref(r.payload);
@@ -273,7 +273,7 @@ run_one(struct jobs *j, struct store *st, struct arena *a)
 	}
 	if (r.err[0] == '\0')
 		snprintf(r.err, sizeof(r.err), "%s: %s", cs_err_str(err),
-			 store_call0(st, errmsg));
+		         store_call0(st, errmsg));
 	dead = job.attempts >= job.max_attempts;
 	delay = 10LL << (job.attempts < 9 ? job.attempts - 1 : 8);
 	if (delay > BACKOFF_MAX)
@@ -282,12 +282,12 @@ run_one(struct jobs *j, struct store *st, struct arena *a)
 		delay = 0, dead = false;
 	if (store_begin(st, true) == CS_OK)
 		(void)store_end(st, store_call(st, job_retry, job.id, r.err,
-					       clock_now() + delay, dead,
-					       clock_now()));
+		                               clock_now() + delay, dead,
+		                               clock_now()));
 	log_warnx("msg=\"job failed\" id=%lld kind=%s attempt=%d error=\"%s\" "
-		  "%s",
-		  (long long)job.id, job.kind, job.attempts, r.err,
-		  dead ? "final=yes" : "retry=yes");
+	          "%s",
+	          (long long)job.id, job.kind, job.attempts, r.err,
+	          dead ? "final=yes" : "retry=yes");
 	finish(j, &job, dead ? "failed" : "retry", t0);
 	return true;
 }
@@ -333,13 +333,13 @@ jobs_start(const struct jobs_config *cfg, struct jobs **out)
 	j->cfg = *cfg;
 	pthread_mutex_init(&j->mu, NULL);
 	pthread_cond_init(&j->cv, NULL);
-	j->w = xcalloc((size_t)(cfg->workers ? cfg->workers : 1),
-		       sizeof(*j->w));
+	j->w =
+	    xcalloc((size_t)(cfg->workers ? cfg->workers : 1), sizeof(*j->w));
 	for (int i = 0; i < cfg->workers; i++) {
 		j->w[i].jobs = j;
 		j->w[i].index = i;
 		if (pthread_create(&j->w[i].thread, NULL, worker_main,
-				   &j->w[i]) != 0)
+		                   &j->w[i]) != 0)
 			fatal("msg=\"cannot start job worker\"");
 	}
 	*out = j;

@@ -37,9 +37,9 @@ struct jobs_config {
 bool job_kind_exists(const char *kind);
 /* Validates and stores a job, audited as job.create. payload may be NULL. */
 enum cs_err jobs_enqueue(struct store *st, struct arena *a,
-			 const struct actor *by, const char *kind,
-			 json_t *payload, int max_attempts, int64_t *id_out,
-			 struct verrs *ve);
+                         const struct actor *by, const char *kind,
+                         json_t *payload, int max_attempts, int64_t *id_out,
+                         struct verrs *ve);
 
 enum cs_err jobs_start(const struct jobs_config *cfg, struct jobs **out);
 /* Wakes idle workers: a job was just enqueued. */

@@ -161,9 +161,9 @@ store_release(struct store_pool *p, struct store *st)
 }
 
 static const char *const role_names[] = {"admin", "handler", "viewer",
-					 "constituent"};
+                                         "constituent"};
 static const char *const job_state_names[] = {"queued", "running", "done",
-					      "failed"};
+                                              "failed"};
 
 const char *
 role_name(enum role r)

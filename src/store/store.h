@@ -108,8 +108,8 @@ struct store_ops {
 	/* Applies pending embedded migrations, each in its own transaction.
 	 * With dry_run, only lists them. *applied_out counts them. */
 	enum cs_err (*migrate)(struct store *, bool dry_run,
-			       void (*report)(const char *name, void *ctx),
-			       void *ctx, int *applied_out);
+	                       void (*report)(const char *name, void *ctx),
+	                       void *ctx, int *applied_out);
 	enum cs_err (*begin)(struct store *, bool write);
 	enum cs_err (*commit)(struct store *);
 	void (*rollback)(struct store *);
@@ -118,109 +118,110 @@ struct store_ops {
 
 	/* users */
 	enum cs_err (*user_put)(struct store *, const struct user *,
-				int64_t *id_out);
+	                        int64_t *id_out);
 	/* by id when login is NULL */
 	enum cs_err (*user_get)(struct store *, struct arena *, int64_t id,
-				const char *login, struct user *out);
+	                        const char *login, struct user *out);
 	enum cs_err (*user_list)(struct store *, struct arena *, int role,
-				 const struct page *, struct user **items_out,
-				 size_t *n_out);
+	                         const struct page *, struct user **items_out,
+	                         size_t *n_out);
 	/* Writes every mutable field of u; CS_E_STALE when u->version no longer
 	 * matches, CS_E_NOTFOUND when the user is gone. */
 	enum cs_err (*user_update)(struct store *, const struct user *u,
-				   int64_t now);
+	                           int64_t now);
 	enum cs_err (*user_set_password)(struct store *, int64_t id,
-					 const char *pw_hash, int64_t now);
+	                                 const char *pw_hash, int64_t now);
 	enum cs_err (*user_touch_login)(struct store *, int64_t id,
-					int64_t now);
+	                                int64_t now);
 	enum cs_err (*user_count_admins)(struct store *, int64_t *out);
 
 	/* sessions, keyed by the SHA-256 of the cookie value */
 	enum cs_err (*session_put)(struct store *, const char *hash,
-				   const struct session *);
+	                           const struct session *);
 	enum cs_err (*session_get)(struct store *, struct arena *,
-				   const char *hash, struct session *s_out,
-				   struct user *u_out);
+	                           const char *hash, struct session *s_out,
+	                           struct user *u_out);
 	enum cs_err (*session_touch)(struct store *, const char *hash,
-				     int64_t seen, int64_t expires);
+	                             int64_t seen, int64_t expires);
 	enum cs_err (*session_delete)(struct store *, const char *hash);
 	enum cs_err (*session_delete_user)(struct store *, int64_t user_id);
 
 	/* API tokens, keyed by the SHA-256 of the token */
 	enum cs_err (*token_put)(struct store *, const struct token *,
-				 const char *hash, int64_t *id_out);
+	                         const char *hash, int64_t *id_out);
 	enum cs_err (*token_auth)(struct store *, struct arena *,
-				  const char *hash, struct token *t_out,
-				  struct user *u_out);
+	                          const char *hash, struct token *t_out,
+	                          struct user *u_out);
 	enum cs_err (*token_get)(struct store *, struct arena *, int64_t id,
-				 struct token *out);
+	                         struct token *out);
 	/* user_id 0 = every user's tokens */
 	enum cs_err (*token_list)(struct store *, struct arena *,
-				  int64_t user_id, const struct page *,
-				  struct token **items_out, size_t *n_out);
+	                          int64_t user_id, const struct page *,
+	                          struct token **items_out, size_t *n_out);
 	enum cs_err (*token_revoke)(struct store *, int64_t id, int64_t now);
 	enum cs_err (*token_revoke_user)(struct store *, int64_t user_id,
-					 int64_t now);
+	                                 int64_t now);
 	enum cs_err (*token_touch)(struct store *, int64_t id, int64_t now);
 
 	/* failed-login throttling; key is "user:<login>" or "addr:<ip>" */
 	enum cs_err (*throttle_get)(struct store *, const char *key,
-				    int64_t now, int *failures_out,
-				    int64_t *locked_until_out);
+	                            int64_t now, int *failures_out,
+	                            int64_t *locked_until_out);
 	enum cs_err (*throttle_fail)(struct store *, const char *key,
-				     int64_t now, int64_t window, int max,
-				     int64_t lockout, int64_t *locked_until_out);
+	                             int64_t now, int64_t window, int max,
+	                             int64_t lockout,
+	                             int64_t *locked_until_out);
 	enum cs_err (*throttle_clear)(struct store *, const char *key);
 
 	/* idempotency keys, scoped by user. claim inserts a pending row or
 	 * returns the existing one in *existing_out (*claimed_out false). */
 	enum cs_err (*idem_claim)(struct store *, struct arena *,
-				  int64_t user_id, const char *key,
-				  const char *req_hash, int64_t now,
-				  bool *claimed_out, struct idem *existing_out);
+	                          int64_t user_id, const char *key,
+	                          const char *req_hash, int64_t now,
+	                          bool *claimed_out, struct idem *existing_out);
 	enum cs_err (*idem_finish)(struct store *, int64_t user_id,
-				   const char *key, int status,
-				   const char *content_type, const char *body);
+	                           const char *key, int status,
+	                           const char *content_type, const char *body);
 	enum cs_err (*idem_release)(struct store *, int64_t user_id,
-				    const char *key);
+	                            const char *key);
 
 	/* audit log: hash-chained, append-only */
 	enum cs_err (*audit_head)(struct store *, struct arena *,
-				  int64_t *seq_out, const char **hash_out);
+	                          int64_t *seq_out, const char **hash_out);
 	enum cs_err (*audit_insert)(struct store *, const struct audit_row *);
 	enum cs_err (*audit_list)(struct store *, struct arena *,
-				  const struct audit_filter *,
-				  const struct page *,
-				  struct audit_row **items_out, size_t *n_out);
+	                          const struct audit_filter *,
+	                          const struct page *,
+	                          struct audit_row **items_out, size_t *n_out);
 	enum cs_err (*audit_scan)(struct store *, audit_scan_fn fn, void *ctx);
 
 	/* durable jobs */
 	enum cs_err (*job_put)(struct store *, const struct job *,
-			       int64_t *id_out);
+	                       int64_t *id_out);
 	/* Claims the oldest runnable job (queued and due, or running with an
 	 * expired lease): state running, attempts + 1, lease_until set.
 	 * CS_E_NOTFOUND when there is none. */
 	enum cs_err (*job_claim)(struct store *, struct arena *, int64_t now,
-				 int64_t lease, struct job *out);
+	                         int64_t lease, struct job *out);
 	/* done, if still held by the claim that counted this attempt */
 	enum cs_err (*job_done)(struct store *, int64_t id, int attempt,
-				int64_t now);
+	                        int64_t now);
 	/* back to queued at run_after, or failed when dead is true */
 	enum cs_err (*job_retry)(struct store *, int64_t id, const char *error,
-				 int64_t run_after, bool dead, int64_t now);
+	                         int64_t run_after, bool dead, int64_t now);
 	/* running jobs back to queued: used at start by an exclusive owner */
 	enum cs_err (*job_recover)(struct store *, int64_t *n_out);
 	enum cs_err (*job_get)(struct store *, struct arena *, int64_t id,
-			       struct job *out);
+	                       struct job *out);
 	/* state -1 = any */
 	enum cs_err (*job_list)(struct store *, struct arena *, int state,
-				const struct page *, struct job **items_out,
-				size_t *n_out);
+	                        const struct page *, struct job **items_out,
+	                        size_t *n_out);
 	enum cs_err (*job_counts)(struct store *, int64_t counts[JOB_NSTATES]);
 
 	/* housekeeping: expired sessions, idempotency keys, throttles */
 	enum cs_err (*purge)(struct store *, int64_t now, int64_t idem_ttl,
-			     int64_t *n_out);
+	                     int64_t *n_out);
 	/* consistent copy of the whole database to a new file */
 	enum cs_err (*backup)(struct store *, const char *dest);
 	/* true when only one process may use the database at a time */
@@ -238,7 +239,7 @@ const char *job_state_name(enum job_state s);
 bool job_state_parse(const char *s, enum job_state *out);
 
 #define store_call(st, op, ...) ((st)->ops->op((st), __VA_ARGS__))
-#define store_call0(st, op)	((st)->ops->op((st)))
+#define store_call0(st, op)     ((st)->ops->op((st)))
 
 /* Opens one connection; url is "sqlite:/path/to.db" or a bare path. */
 enum cs_err store_open(const char *url, struct store **out);
@@ -256,8 +257,7 @@ struct migration {
 	const char *sql;
 	char sha256[65];
 };
-size_t store_migrations(const char *scheme, struct migration *out,
-			size_t cap);
+size_t store_migrations(const char *scheme, struct migration *out, size_t cap);
 
 struct store_pool;
 enum cs_err store_pool_new(const char *url, int size, struct store_pool **out);

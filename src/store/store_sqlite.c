@@ -18,9 +18,9 @@
 #include "core/xmalloc.h"
 #include "store/store.h"
 
-#define NSTMT	  96
-#define BUSY_MS	  10000
-#define MIGR_MAX  256
+#define NSTMT    96
+#define BUSY_MS  10000
+#define MIGR_MAX 256
 
 struct sq {
 	struct store base;
@@ -52,7 +52,7 @@ db_error(struct sq *s, const char *what)
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return CS_E_CONFLICT;
 	log_warnx("msg=\"database error\" op=%s error=\"%s\"", what,
-		  sqlite3_errmsg(s->db));
+	          sqlite3_errmsg(s->db));
 	return CS_E_DB;
 }
 
@@ -65,7 +65,7 @@ prep(struct sq *s, const char *sql)
 		if (s->cache[i].sql == sql)
 			return s->cache[i].stmt;
 	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-			       NULL) != SQLITE_OK) {
+	                       NULL) != SQLITE_OK) {
 		(void)db_error(s, "prepare");
 		return NULL;
 	}
@@ -128,7 +128,7 @@ col_str(struct sq *s, struct arena *a, sqlite3_stmt *st, int i)
 	if (v == NULL)
 		return NULL;
 	p = arena_strndup(a, (const char *)v,
-			  (size_t)sqlite3_column_bytes(st, i));
+	                  (size_t)sqlite3_column_bytes(st, i));
 	if (p == NULL)
 		s->oom = true;
 	return p;
@@ -183,12 +183,12 @@ sq_open(const char *url, struct store **out)
 	s->base.ops = &store_sqlite_ops;
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	if (sqlite3_open_v2(path, &s->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                        SQLITE_OPEN_NOMUTEX,
+	                    NULL) != SQLITE_OK) {
 		log_warnx("msg=\"cannot open database\" path=\"%s\" "
-			  "error=\"%s\"",
-			  path, sqlite3_errmsg(s->db));
+		          "error=\"%s\"",
+		          path, sqlite3_errmsg(s->db));
 		err = CS_E_IO;
 		goto out;
 	}
@@ -258,8 +258,8 @@ sq_is_exclusive(struct store *st)
 
 static enum cs_err
 sq_migrate(struct store *st, bool dry_run,
-	   void (*report)(const char *name, void *ctx), void *ctx,
-	   int *applied_out)
+           void (*report)(const char *name, void *ctx), void *ctx,
+           int *applied_out)
 {
 	struct sq *s = SQ(st);
 	static struct migration m[MIGR_MAX];
@@ -269,18 +269,17 @@ sq_migrate(struct store *st, bool dry_run,
 	int applied = 0, newest_known = n ? m[n - 1].number : 0;
 
 	if ((err = exec(s, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-			   "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-			   "sha256 TEXT NOT NULL, applied_at INTEGER NOT "
-			   "NULL) STRICT")) != CS_OK)
+	                   "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+	                   "sha256 TEXT NOT NULL, applied_at INTEGER NOT "
+	                   "NULL) STRICT")) != CS_OK)
 		return err;
-	if ((q = prep(s, "SELECT max(version) FROM schema_migrations")) ==
-	    NULL)
+	if ((q = prep(s, "SELECT max(version) FROM schema_migrations")) == NULL)
 		return CS_E_DB;
 	if (sqlite3_step(q) == SQLITE_ROW && col_i64(q, 0) > newest_known) {
 		snprintf(s->err, sizeof(s->err),
-			 "database schema %lld is newer than this csirtd "
-			 "(knows %d)",
-			 (long long)col_i64(q, 0), newest_known);
+		         "database schema %lld is newer than this csirtd "
+		         "(knows %d)",
+		         (long long)col_i64(q, 0), newest_known);
 		done(q);
 		return CS_E_CONFLICT;
 	}
@@ -289,16 +288,16 @@ sq_migrate(struct store *st, bool dry_run,
 		const char *sum = NULL;
 
 		if ((q = prep(s, "SELECT sha256 FROM schema_migrations WHERE "
-				 "version = ?1")) == NULL)
+		                 "version = ?1")) == NULL)
 			return CS_E_DB;
 		sqlite3_bind_int(q, 1, m[i].number);
 		if (sqlite3_step(q) == SQLITE_ROW)
 			sum = (const char *)sqlite3_column_text(q, 0);
 		if (sum != NULL && strcmp(sum, m[i].sha256) != 0) {
 			snprintf(s->err, sizeof(s->err),
-				 "migration %s was changed after it was "
-				 "applied",
-				 m[i].name);
+			         "migration %s was changed after it was "
+			         "applied",
+			         m[i].name);
 			done(q);
 			return CS_E_CONFLICT;
 		}
@@ -315,7 +314,7 @@ sq_migrate(struct store *st, bool dry_run,
 		if ((err = exec(s, m[i].sql)) != CS_OK)
 			goto fail;
 		if ((q = prep(s, "INSERT INTO schema_migrations VALUES "
-				 "(?1, ?2, ?3, unixepoch())")) == NULL) {
+		                 "(?1, ?2, ?3, unixepoch())")) == NULL) {
 			err = CS_E_DB;
 			goto fail;
 		}
@@ -347,8 +346,7 @@ sq_migrate(struct store *st, bool dry_run,
 	"u.disabled, u.version, u.created_at, u.updated_at, u.last_login_at"
 
 static void
-read_user(struct sq *s, struct arena *a, sqlite3_stmt *q, int c,
-	  struct user *u)
+read_user(struct sq *s, struct arena *a, sqlite3_stmt *q, int c, struct user *u)
 {
 	const char *role = (const char *)sqlite3_column_text(q, c + 4);
 
@@ -394,7 +392,7 @@ sq_user_put(struct store *st, const struct user *u, int64_t *id_out)
 
 static enum cs_err
 sq_user_get(struct store *st, struct arena *a, int64_t id, const char *login,
-	    struct user *out)
+            struct user *out)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q;
@@ -449,12 +447,13 @@ sq_user_get(struct store *st, struct arena *a, int64_t id, const char *login,
 
 static enum cs_err
 sq_user_list(struct store *st, struct arena *a, int role, const struct page *p,
-	     struct user **items_out, size_t *n_out)
+             struct user **items_out, size_t *n_out)
 {
 	struct sq *s = SQ(st);
-	sqlite3_stmt *q = prep(s, "SELECT " USER_COLS " FROM user WHERE id > ?1 "
-				  "AND (?2 IS NULL OR role = ?2) ORDER BY id "
-				  "LIMIT ?3");
+	sqlite3_stmt *q =
+	    prep(s, "SELECT " USER_COLS " FROM user WHERE id > ?1 "
+	            "AND (?2 IS NULL OR role = ?2) ORDER BY id "
+	            "LIMIT ?3");
 
 	if (q == NULL)
 		return CS_E_DB;
@@ -462,7 +461,7 @@ sq_user_list(struct store *st, struct arena *a, int role, const struct page *p,
 	bind_str(q, 2, role >= 0 ? role_name((enum role)role) : NULL);
 	sqlite3_bind_int(q, 3, p->limit);
 	COLLECT(s, a, q, struct user, items_out, n_out, p->limit,
-		read_user(s, a, q, 0, it_));
+	        read_user(s, a, q, 0, it_));
 	return CS_OK;
 }
 
@@ -510,11 +509,11 @@ sq_user_update(struct store *st, const struct user *u, int64_t now)
 
 static enum cs_err
 sq_user_set_password(struct store *st, int64_t id, const char *pw_hash,
-		     int64_t now)
+                     int64_t now)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(s, "UPDATE user SET pw_hash = ?2, updated_at = "
-				  "?3, version = version + 1 WHERE id = ?1");
+	                          "?3, version = version + 1 WHERE id = ?1");
 
 	if (q == NULL)
 		return CS_E_DB;
@@ -543,7 +542,7 @@ sq_user_count_admins(struct store *st, int64_t *out)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(s, "SELECT count(*) FROM user WHERE role = "
-				  "'admin' AND disabled = 0");
+	                          "'admin' AND disabled = 0");
 
 	if (q == NULL)
 		return CS_E_DB;
@@ -563,7 +562,7 @@ sq_session_put(struct store *st, const char *hash, const struct session *se)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(s, "INSERT INTO session VALUES (?1, ?2, ?3, "
-				  "?4, ?5)");
+	                          "?4, ?5)");
 
 	if (q == NULL)
 		return CS_E_DB;
@@ -577,13 +576,13 @@ sq_session_put(struct store *st, const char *hash, const struct session *se)
 
 static enum cs_err
 sq_session_get(struct store *st, struct arena *a, const char *hash,
-	       struct session *s_out, struct user *u_out)
+               struct session *s_out, struct user *u_out)
 {
 	struct sq *s = SQ(st);
-	sqlite3_stmt *q = prep(
-	    s, "SELECT s.user_id, s.created_at, s.expires_at, s.last_seen_at, "
-	    USER_COLS_U " FROM session s JOIN user u ON u.id = "
-	       "s.user_id WHERE s.hash = ?1");
+	sqlite3_stmt *q = prep(s, "SELECT s.user_id, s.created_at, "
+	                          "s.expires_at, s.last_seen_at, " USER_COLS_U
+	                          " FROM session s JOIN user u ON u.id = "
+	                          "s.user_id WHERE s.hash = ?1");
 	enum cs_err err = CS_E_NOTFOUND;
 	int rc;
 
@@ -607,11 +606,11 @@ sq_session_get(struct store *st, struct arena *a, const char *hash,
 
 static enum cs_err
 sq_session_touch(struct store *st, const char *hash, int64_t seen,
-		 int64_t expires)
+                 int64_t expires)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(s, "UPDATE session SET last_seen_at = ?2, "
-				  "expires_at = ?3 WHERE hash = ?1");
+	                          "expires_at = ?3 WHERE hash = ?1");
 
 	if (q == NULL)
 		return CS_E_DB;
@@ -667,12 +666,12 @@ read_token(struct sq *s, struct arena *a, sqlite3_stmt *q, struct token *t)
 
 static enum cs_err
 sq_token_put(struct store *st, const struct token *t, const char *hash,
-	     int64_t *id_out)
+             int64_t *id_out)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(s, "INSERT INTO token (user_id, name, prefix, "
-				  "hash, created_at, expires_at) VALUES (?1, "
-				  "?2, ?3, ?4, ?5, ?6)");
+	                          "hash, created_at, expires_at) VALUES (?1, "
+	                          "?2, ?3, ?4, ?5, ?6)");
 	enum cs_err err;
 
 	if (q == NULL)
@@ -690,12 +689,12 @@ sq_token_put(struct store *st, const struct token *t, const char *hash,
 
 static enum cs_err
 sq_token_auth(struct store *st, struct arena *a, const char *hash,
-	      struct token *t_out, struct user *u_out)
+              struct token *t_out, struct user *u_out)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(s, "SELECT " TOKEN_COLS ", " USER_COLS_U
-				  " FROM token t JOIN user u ON u.id = "
-				  "t.user_id WHERE t.hash = ?1");
+	                          " FROM token t JOIN user u ON u.id = "
+	                          "t.user_id WHERE t.hash = ?1");
 	enum cs_err err = CS_E_NOTFOUND;
 	int rc;
 
@@ -719,7 +718,7 @@ sq_token_get(struct store *st, struct arena *a, int64_t id, struct token *out)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(s, "SELECT " TOKEN_COLS " FROM token t JOIN "
-				  "user u ON u.id = t.user_id WHERE t.id = ?1");
+	                          "user u ON u.id = t.user_id WHERE t.id = ?1");
 	enum cs_err err = CS_E_NOTFOUND;
 	int rc;
 
@@ -739,13 +738,13 @@ sq_token_get(struct store *st, struct arena *a, int64_t id, struct token *out)
 
 static enum cs_err
 sq_token_list(struct store *st, struct arena *a, int64_t user_id,
-	      const struct page *p, struct token **items_out, size_t *n_out)
+              const struct page *p, struct token **items_out, size_t *n_out)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(s, "SELECT " TOKEN_COLS " FROM token t JOIN "
-				  "user u ON u.id = t.user_id WHERE t.id > ?1 "
-				  "AND (?2 = 0 OR t.user_id = ?2) ORDER BY "
-				  "t.id LIMIT ?3");
+	                          "user u ON u.id = t.user_id WHERE t.id > ?1 "
+	                          "AND (?2 = 0 OR t.user_id = ?2) ORDER BY "
+	                          "t.id LIMIT ?3");
 
 	if (q == NULL)
 		return CS_E_DB;
@@ -753,7 +752,7 @@ sq_token_list(struct store *st, struct arena *a, int64_t user_id,
 	sqlite3_bind_int64(q, 2, user_id);
 	sqlite3_bind_int(q, 3, p->limit);
 	COLLECT(s, a, q, struct token, items_out, n_out, p->limit,
-		read_token(s, a, q, it_));
+	        read_token(s, a, q, it_));
 	return CS_OK;
 }
 
@@ -762,7 +761,7 @@ sq_token_revoke(struct store *st, int64_t id, int64_t now)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(s, "UPDATE token SET revoked_at = "
-				  "coalesce(revoked_at, ?2) WHERE id = ?1");
+	                          "coalesce(revoked_at, ?2) WHERE id = ?1");
 
 	if (q == NULL)
 		return CS_E_DB;
@@ -776,7 +775,7 @@ sq_token_revoke_user(struct store *st, int64_t user_id, int64_t now)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(s, "UPDATE token SET revoked_at = ?2 WHERE "
-				  "user_id = ?1 AND revoked_at IS NULL");
+	                          "user_id = ?1 AND revoked_at IS NULL");
 
 	if (q == NULL)
 		return CS_E_DB;
@@ -803,11 +802,11 @@ sq_token_touch(struct store *st, int64_t id, int64_t now)
 
 static enum cs_err
 sq_throttle_get(struct store *st, const char *key, int64_t now,
-		int *failures_out, int64_t *locked_until_out)
+                int *failures_out, int64_t *locked_until_out)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(s, "SELECT failures, locked_until FROM "
-				  "login_throttle WHERE key = ?1");
+	                          "login_throttle WHERE key = ?1");
 	int rc;
 
 	(void)now;
@@ -828,9 +827,8 @@ sq_throttle_get(struct store *st, const char *key, int64_t now,
 }
 
 static enum cs_err
-sq_throttle_fail(struct store *st, const char *key, int64_t now,
-		 int64_t window, int max, int64_t lockout,
-		 int64_t *locked_until_out)
+sq_throttle_fail(struct store *st, const char *key, int64_t now, int64_t window,
+                 int max, int64_t lockout, int64_t *locked_until_out)
 {
 	struct sq *s = SQ(st);
 	/* A failure outside the window starts a new one; reaching max
@@ -882,13 +880,13 @@ sq_throttle_clear(struct store *st, const char *key)
 
 static enum cs_err
 sq_idem_claim(struct store *st, struct arena *a, int64_t user_id,
-	      const char *key, const char *req_hash, int64_t now,
-	      bool *claimed_out, struct idem *existing_out)
+              const char *key, const char *req_hash, int64_t now,
+              bool *claimed_out, struct idem *existing_out)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(s, "INSERT INTO idempotency (user_id, key, "
-				  "req_hash, created_at) VALUES (?1, ?2, ?3, "
-				  "?4) ON CONFLICT DO NOTHING");
+	                          "req_hash, created_at) VALUES (?1, ?2, ?3, "
+	                          "?4) ON CONFLICT DO NOTHING");
 	enum cs_err err;
 	int rc;
 
@@ -906,7 +904,7 @@ sq_idem_claim(struct store *st, struct arena *a, int64_t user_id,
 	}
 	*claimed_out = false;
 	q = prep(s, "SELECT req_hash, done, status, content_type, body FROM "
-		    "idempotency WHERE user_id = ?1 AND key = ?2");
+	            "idempotency WHERE user_id = ?1 AND key = ?2");
 	if (q == NULL)
 		return CS_E_DB;
 	sqlite3_bind_int64(q, 1, user_id);
@@ -921,7 +919,7 @@ sq_idem_claim(struct store *st, struct arena *a, int64_t user_id,
 		err = s->oom ? CS_E_TOOBIG : CS_OK;
 	} else {
 		err = rc == SQLITE_DONE ? CS_E_CONFLICT
-					: db_error(s, "idem_claim");
+		                        : db_error(s, "idem_claim");
 	}
 	done(q);
 	return err;
@@ -929,12 +927,12 @@ sq_idem_claim(struct store *st, struct arena *a, int64_t user_id,
 
 static enum cs_err
 sq_idem_finish(struct store *st, int64_t user_id, const char *key, int status,
-	       const char *content_type, const char *body)
+               const char *content_type, const char *body)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(s, "UPDATE idempotency SET done = 1, status = "
-				  "?3, content_type = ?4, body = ?5 WHERE "
-				  "user_id = ?1 AND key = ?2");
+	                          "?3, content_type = ?4, body = ?5 WHERE "
+	                          "user_id = ?1 AND key = ?2");
 
 	if (q == NULL)
 		return CS_E_DB;
@@ -951,7 +949,7 @@ sq_idem_release(struct store *st, int64_t user_id, const char *key)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(s, "DELETE FROM idempotency WHERE user_id = ?1 "
-				  "AND key = ?2 AND done = 0");
+	                          "AND key = ?2 AND done = 0");
 
 	if (q == NULL)
 		return CS_E_DB;
@@ -967,8 +965,7 @@ sq_idem_release(struct store *st, int64_t user_id, const char *key)
 	"hash"
 
 static void
-read_audit(struct sq *s, struct arena *a, sqlite3_stmt *q,
-	   struct audit_row *r)
+read_audit(struct sq *s, struct arena *a, sqlite3_stmt *q, struct audit_row *r)
 {
 	r->seq = col_i64(q, 0);
 	r->at = col_i64(q, 1);
@@ -983,7 +980,7 @@ read_audit(struct sq *s, struct arena *a, sqlite3_stmt *q,
 
 static enum cs_err
 sq_audit_head(struct store *st, struct arena *a, int64_t *seq_out,
-	      const char **hash_out)
+              const char **hash_out)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q =
@@ -1011,7 +1008,7 @@ sq_audit_insert(struct store *st, const struct audit_row *r)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(s, "INSERT INTO audit (" AUDIT_COLS ") VALUES "
-				  "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+	                          "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
 
 	if (q == NULL)
 		return CS_E_DB;
@@ -1029,14 +1026,13 @@ sq_audit_insert(struct store *st, const struct audit_row *r)
 
 static enum cs_err
 sq_audit_list(struct store *st, struct arena *a, const struct audit_filter *f,
-	      const struct page *p, struct audit_row **items_out,
-	      size_t *n_out)
+              const struct page *p, struct audit_row **items_out, size_t *n_out)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(s, "SELECT " AUDIT_COLS " FROM audit WHERE seq "
-				  "> ?1 AND (?2 IS NULL OR action = ?2) AND "
-				  "(?3 IS NULL OR actor = ?3) ORDER BY seq "
-				  "LIMIT ?4");
+	                          "> ?1 AND (?2 IS NULL OR action = ?2) AND "
+	                          "(?3 IS NULL OR actor = ?3) ORDER BY seq "
+	                          "LIMIT ?4");
 
 	if (q == NULL)
 		return CS_E_DB;
@@ -1045,7 +1041,7 @@ sq_audit_list(struct store *st, struct arena *a, const struct audit_filter *f,
 	bind_str(q, 3, f->actor);
 	sqlite3_bind_int(q, 4, p->limit);
 	COLLECT(s, a, q, struct audit_row, items_out, n_out, p->limit,
-		read_audit(s, a, q, it_));
+	        read_audit(s, a, q, it_));
 	return CS_OK;
 }
 
@@ -1060,8 +1056,8 @@ sq_audit_scan(struct store *st, audit_scan_fn fn, void *ctx)
 
 	/* A dedicated statement: the scan may outlive other cached uses. */
 	if (sqlite3_prepare_v2(s->db,
-			       "SELECT " AUDIT_COLS " FROM audit ORDER BY seq",
-			       -1, &q, NULL) != SQLITE_OK) {
+	                       "SELECT " AUDIT_COLS " FROM audit ORDER BY seq",
+	                       -1, &q, NULL) != SQLITE_OK) {
 		arena_free(a);
 		return db_error(s, "audit_scan");
 	}
@@ -1115,8 +1111,8 @@ sq_job_put(struct store *st, const struct job *j, int64_t *id_out)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(s, "INSERT INTO job (kind, payload, "
-				  "max_attempts, run_after, created_at) VALUES "
-				  "(?1, ?2, ?3, ?4, ?5)");
+	                          "max_attempts, run_after, created_at) VALUES "
+	                          "(?1, ?2, ?3, ?4, ?5)");
 	enum cs_err err;
 
 	if (q == NULL)
@@ -1133,7 +1129,7 @@ sq_job_put(struct store *st, const struct job *j, int64_t *id_out)
 
 static enum cs_err
 sq_job_claim(struct store *st, struct arena *a, int64_t now, int64_t lease,
-	     struct job *out)
+             struct job *out)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(
@@ -1168,9 +1164,9 @@ sq_job_done(struct store *st, int64_t id, int attempt, int64_t now)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(s, "UPDATE job SET state = 'done', "
-				  "finished_at = ?2, last_error = NULL WHERE "
-				  "id = ?1 AND state = 'running' AND attempts "
-				  "= ?3");
+	                          "finished_at = ?2, last_error = NULL WHERE "
+	                          "id = ?1 AND state = 'running' AND attempts "
+	                          "= ?3");
 
 	if (q == NULL)
 		return CS_E_DB;
@@ -1182,8 +1178,8 @@ sq_job_done(struct store *st, int64_t id, int attempt, int64_t now)
 }
 
 static enum cs_err
-sq_job_retry(struct store *st, int64_t id, const char *error,
-	     int64_t run_after, bool dead, int64_t now)
+sq_job_retry(struct store *st, int64_t id, const char *error, int64_t run_after,
+             bool dead, int64_t now)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(
@@ -1206,7 +1202,7 @@ sq_job_recover(struct store *st, int64_t *n_out)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(s, "UPDATE job SET state = 'queued', "
-				  "lease_until = 0 WHERE state = 'running'");
+	                          "lease_until = 0 WHERE state = 'running'");
 	enum cs_err err;
 
 	if (q == NULL)
@@ -1240,21 +1236,21 @@ sq_job_get(struct store *st, struct arena *a, int64_t id, struct job *out)
 
 static enum cs_err
 sq_job_list(struct store *st, struct arena *a, int state, const struct page *p,
-	    struct job **items_out, size_t *n_out)
+            struct job **items_out, size_t *n_out)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(s, "SELECT " JOB_COLS " FROM job WHERE id > ?1 "
-				  "AND (?2 IS NULL OR state = ?2) ORDER BY id "
-				  "LIMIT ?3");
+	                          "AND (?2 IS NULL OR state = ?2) ORDER BY id "
+	                          "LIMIT ?3");
 
 	if (q == NULL)
 		return CS_E_DB;
 	sqlite3_bind_int64(q, 1, p->after);
 	bind_str(q, 2,
-		 state >= 0 ? job_state_name((enum job_state)state) : NULL);
+	         state >= 0 ? job_state_name((enum job_state)state) : NULL);
 	sqlite3_bind_int(q, 3, p->limit);
 	COLLECT(s, a, q, struct job, items_out, n_out, p->limit,
-		read_job(s, a, q, it_));
+	        read_job(s, a, q, it_));
 	return CS_OK;
 }
 
@@ -1322,10 +1318,10 @@ sq_backup(struct store *st, const char *dest)
 	int rc;
 
 	if (sqlite3_open_v2(dest, &out,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-			    NULL) != SQLITE_OK) {
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	                    NULL) != SQLITE_OK) {
 		snprintf(s->err, sizeof(s->err), "%s: %s", dest,
-			 sqlite3_errmsg(out));
+		         sqlite3_errmsg(out));
 		sqlite3_close(out);
 		return CS_E_IO;
 	}
@@ -1346,7 +1342,7 @@ sq_backup(struct store *st, const char *dest)
 	sqlite3_backup_finish(b);
 	if (rc != SQLITE_DONE) {
 		snprintf(s->err, sizeof(s->err), "backup: %s",
-			 sqlite3_errstr(rc));
+		         sqlite3_errstr(rc));
 		err = CS_E_IO;
 	}
 	if (sqlite3_close(out) != SQLITE_OK)

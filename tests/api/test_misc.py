@@ -29,7 +29,8 @@ def test_metrics(server):
     assert "csirtd_http_request_duration_seconds" in text
     lines = [l for l in text.splitlines() if l.startswith("csirtd_http_requests_total{")]
     assert lines, text[:2000]
-    me = [l for l in lines if 'method="GET"' in l and 'status="200"' in l and "me" in l]
+    me = [l for l in lines if 'route="/api/v1/me"' in l and 'method="GET"' in l
+          and 'status="200"' in l]
     assert me, lines
     assert float(me[0].rsplit(" ", 1)[1]) >= 3, me
     assert any('status="404"' in l for l in lines), lines
@@ -82,8 +83,20 @@ def test_shutdown_with_running_job(server_factory):
 
 
 def test_second_server_on_same_port_fails(server, tmp_path):
-    from csirtd_testlib import cli
+    """A second daemon must not silently share a port that is in use (with
+    SO_REUSEPORT both would accept and split requests between two databases)."""
+    import subprocess
+    from csirtd_testlib import CSIRTD_BIN, cli
     r = cli("init", data=tmp_path / "x")
-    assert r.returncode == 0
-    r = cli("serve", "--listen", f"127.0.0.1:{server.port}", data=tmp_path / "x", timeout=30)
-    assert r.returncode == 1, describe(r)
+    assert r.returncode == 0, describe(r)
+    p = subprocess.Popen([CSIRTD_BIN, "--data", str(tmp_path / "x"), "serve", "--listen",
+                          f"127.0.0.1:{server.port}"], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
+    try:
+        rc = p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.terminate()
+        out = p.communicate(timeout=30)[0]
+        raise AssertionError("second `serve` on a port already in use kept running "
+                             f"(still listening after 10 s):\n{out}")
+    assert rc == 1, f"rc={rc}\n{p.stdout.read()}"

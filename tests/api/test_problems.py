@@ -135,5 +135,15 @@ def test_oversize_413(server_factory):
     assert_problem(r, 413)
     # nothing created; the server still works; a body under the limit is fine
     assert a.get("/api/v1/users/big").status_code == 404
-    r = a.post("/api/v1/users", json={"login": "small", "role": "viewer", "name": "x" * 500})
+    # exactly at the limit (JSON padded with whitespace) is accepted, one byte more is not
+    def padded(login, size):
+        head = ('{"login":"%s","role":"viewer"' % login).encode()
+        return head + b" " * (size - len(head) - 1) + b"}"
+    hdr = {"Content-Type": "application/json"}
+    body = padded("small", 1024)
+    assert len(body) == 1024
+    r = a.post("/api/v1/users", data=body, headers=hdr)
     assert r.status_code == 201, r.text
+    r = a.post("/api/v1/users", data=padded("small2", 1025), headers=hdr)
+    assert_problem(r, 413)
+    assert a.get("/api/v1/users/small2").status_code == 404
