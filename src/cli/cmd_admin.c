@@ -53,9 +53,10 @@ cmd_audit(struct cli *c, int argc, char **argv)
 	struct store *st;
 	int rc;
 
-	if (argc == 2 &&
-	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
-		cli_usage(audit_usage, 0);
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			cli_usage(audit_usage, 0);
 	if (argc != 2 || strcmp(argv[1], "verify") != 0)
 		cli_usage(audit_usage, EXIT_USAGE);
 	if (cli_open_store(c, &st) != 0)
@@ -80,9 +81,10 @@ cmd_backup(struct cli *c, int argc, char **argv)
 	enum cs_err err;
 	int rc = 1;
 
-	if (argc == 2 &&
-	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
-		cli_usage(backup_usage, 0);
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			cli_usage(backup_usage, 0);
 	if (argc != 2 || argv[1][0] == '-')
 		cli_usage(backup_usage, EXIT_USAGE);
 	if (stat(argv[1], &sb) == 0) {

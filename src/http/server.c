@@ -616,7 +616,6 @@ server_start(struct cs_server *srv, struct httpd **out)
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)0,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 	    h->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
 	    h->tls_cert, MHD_OPTION_HTTPS_MEM_KEY, h->tls_key, MHD_OPTION_END);
 	if (h->d == NULL) {

@@ -221,13 +221,15 @@ purge(struct jobs *j, struct store *st)
 }
 
 static void
-finish(struct jobs *j, const struct job *job, const char *result, double t0)
+finish(struct jobs *j, const struct job *job, const struct job_kind *k,
+       const char *result, double t0)
 {
 	log_info("msg=job id=%lld kind=%s attempt=%d result=%s dur_ms=%.1f",
 	         (long long)job->id, job->kind, job->attempts, result,
 	         (clock_mono() - t0) * 1000);
 	if (j->cfg.metrics != NULL)
-		metrics_job(j->cfg.metrics, job->kind, result);
+		/* metrics keep the pointer: pass the kind table's string */
+		metrics_job(j->cfg.metrics, k ? k->name : "unknown", result);
 }
 
 /* Claims and runs one job; false when there was none. */
@@ -243,7 +245,7 @@ run_one(struct jobs *j, struct store *st, struct arena *a)
 	int64_t now = clock_now(), delay;
 	bool dead;
 
-	if ((err = store_begin(st, true)) != CS_OK)
+	if (stopping(j) || (err = store_begin(st, true)) != CS_OK)
 		return false;
 	err = store_call(st, job_claim, a, now, j->cfg.lease, &job);
 	if (store_end(st, err) != CS_OK)
@@ -268,7 +270,7 @@ run_one(struct jobs *j, struct store *st, struct arena *a)
 	}
 	json_decref(r.payload);
 	if (err == CS_OK) {
-		finish(j, &job, "ok", t0);
+		finish(j, &job, k, "ok", t0);
 		return true;
 	}
 	if (r.err[0] == '\0')
@@ -288,7 +290,7 @@ run_one(struct jobs *j, struct store *st, struct arena *a)
 	          "%s",
 	          (long long)job.id, job.kind, job.attempts, r.err,
 	          dead ? "final=yes" : "retry=yes");
-	finish(j, &job, dead ? "failed" : "retry", t0);
+	finish(j, &job, k, dead ? "failed" : "retry", t0);
 	return true;
 }
 

@@ -82,3 +82,33 @@ def test_keys_are_per_user(server):
     assert not _replayed(r2)
     assert r2.json()["id"] != r1.json()["id"]
     assert r2.json()["token"] != r1.json()["token"]
+
+
+def test_concurrent_same_key_creates_once(server):
+    """Parallel retries with one key: one user, the rest replays (or 409
+    'in progress'), never a second row and never a 5xx."""
+    import threading
+    key = str(uuid.uuid4())
+    body = {"login": "idem-race", "role": "viewer", "password": "idem-race-password"}
+    results = []
+    barrier = threading.Barrier(6)
+
+    def go():
+        a = server.admin()
+        barrier.wait(timeout=30)
+        r = a.post("/api/v1/users", json=body, headers={"Idempotency-Key": key})
+        results.append((r.status_code, r.headers.get("Idempotency-Replayed"), r.text))
+
+    ts = [threading.Thread(target=go) for _ in range(6)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(timeout=60)
+    assert len(results) == 6, results
+    codes = sorted(c for c, _, _ in results)
+    assert all(c in (201, 409) for c in codes), results
+    assert codes.count(201) >= 1, results
+    fresh = [x for x in results if x[0] == 201 and (x[1] or "").lower() != "true"]
+    assert len(fresh) == 1, f"more than one non-replayed 201: {results}"
+    users = server.admin().get("/api/v1/users", params={"limit": 500}).json()["items"]
+    assert [u["login"] for u in users].count("idem-race") == 1

@@ -147,3 +147,19 @@ def test_oversize_413(server_factory):
     r = a.post("/api/v1/users", data=padded("small2", 1025), headers=hdr)
     assert_problem(r, 413)
     assert a.get("/api/v1/users/small2").status_code == 404
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/users/..%2fadmin", "/api/v1/users/%2e%2e", "/api/v1/users/admin%00",
+    "/api/v1/users/admin/extra", "/api/v1/jobs/abc", "/api/v1/tokens/abc",
+])
+def test_odd_paths_not_served(server, path):
+    r = server.admin().get(path) if "tokens" not in path else server.admin().delete(path)
+    assert r.status_code in (400, 404, 405), f"{path}: {r.status_code} {r.text}"
+    assert r.headers.get("Content-Type", "").startswith("application/problem+json"), r.headers
+
+
+@pytest.mark.parametrize("path", ["/api/v1/users", "/api/v1/audit", "/api/v1/jobs"])
+@pytest.mark.parametrize("params", [{"cursor": "not-a-cursor"}, {"limit": 0}, {"limit": 501}])
+def test_bad_cursor_everywhere(server, path, params):
+    assert_problem(server.admin().get(path, params=params), 400, path)

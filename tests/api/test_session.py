@@ -189,3 +189,38 @@ def test_address_lockout(server_factory):
         r = s.post("/api/v1/session", json={"login": who, "password": pw})
         assert_problem(r, 429, "/api/v1/session")
         _retry_after_ok(r)
+
+
+def test_lockout_expires(server_factory):
+    srv = server_factory(env={"CSIRTD_LOGIN_MAX_FAILURES": "2", "CSIRTD_LOGIN_LOCKOUT": "2s"})
+    s = srv.api()
+    for i in range(2):
+        r = s.post("/api/v1/session", json={"login": "admin", "password": f"wrong-{i}-xxxxxxxx"})
+        assert r.status_code == 401, r.text
+    r = s.post("/api/v1/session", json={"login": "admin", "password": srv.password})
+    assert r.status_code == 429, r.text
+    ra = int(r.headers.get("Retry-After", "0"))
+    assert 1 <= ra <= 3, f"Retry-After {ra} for a 2 s lockout"
+
+    def ok():
+        r = srv.api().post("/api/v1/session",
+                           json={"login": "admin", "password": srv.password})
+        assert r.status_code in (200, 429), r.text
+        return r.status_code == 200
+    from csirtd_testlib import wait_until
+    wait_until(ok, timeout=15, interval=0.5, what="lockout to expire")
+
+
+def test_address_limit_ignores_forwarded_headers(server_factory):
+    """The per-address limit must key on the TCP peer, not on a header the
+    client controls."""
+    srv = server_factory(env={"CSIRTD_LOGIN_MAX_FAILURES": "100",
+                              "CSIRTD_ADDRESS_MAX_FAILURES": "3"})
+    s = srv.api()
+    for i in range(3):
+        r = s.post("/api/v1/session", json={"login": f"nobody{i}", "password": "wrong-password-xx"},
+                   headers={"X-Forwarded-For": f"10.0.0.{i}", "X-Real-IP": f"10.0.0.{i}"})
+        assert r.status_code == 401, r.text
+    r = s.post("/api/v1/session", json={"login": "admin", "password": srv.password},
+               headers={"X-Forwarded-For": "10.9.9.9", "X-Real-IP": "10.9.9.9"})
+    assert_problem(r, 429)

@@ -28,7 +28,8 @@ def test_create_and_use(server):
     assert t["token"] not in r.text
     listed = [x for x in r.json()["items"] if x["id"] == t["id"]]
     assert len(listed) == 1 and "token" not in listed[0], listed
-    assert listed[0]["last_used_at"] is None or RFC3339_Z.match(listed[0]["last_used_at"])
+    assert listed[0]["last_used_at"] and RFC3339_Z.match(listed[0]["last_used_at"]), \
+        f"last_used_at not set after use: {listed[0]}"
 
 
 def test_expires_in_days(server):
@@ -147,3 +148,38 @@ def test_non_admin_token_scope(server):
     r = server.admin().get("/api/v1/tokens", params={"user": "tok-h2", "limit": 500})
     assert r.status_code == 200, r.text
     assert {t["name"] for t in r.json()["items"]} == {"h2"}
+
+
+def test_expired_token_401(server_factory):
+    """Expire a token by editing its row while the server is stopped."""
+    import sqlite3
+    srv = server_factory()
+    t = srv.admin().post("/api/v1/tokens", json={"name": "soon", "expires_in_days": 1}).json()
+    assert srv.api(t["token"]).get("/api/v1/me").status_code == 200
+    assert srv.stop() == 0
+    con = sqlite3.connect(str(srv.db))
+    n = con.execute("UPDATE token SET expires_at = strftime('%s','now') - 10 WHERE id = ?",
+                    (t["id"],)).rowcount
+    con.commit()
+    con.close()
+    assert n == 1
+    srv.start()
+    r = srv.api(t["token"]).get("/api/v1/me")
+    assert_problem(r, 401)
+    assert srv.admin().get("/api/v1/me").status_code == 200
+
+
+def test_expired_session_401(server_factory):
+    import sqlite3
+    srv = server_factory()
+    s = srv.session("admin", srv.password)
+    assert s.get("/api/v1/me").status_code == 200
+    assert srv.stop() == 0
+    con = sqlite3.connect(str(srv.db))
+    n = con.execute("UPDATE session SET expires_at = strftime('%s','now') - 10").rowcount
+    con.commit()
+    con.close()
+    assert n >= 1
+    srv.start()
+    s.base = srv.base
+    assert s.get("/api/v1/me").status_code == 401
