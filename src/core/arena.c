@@ -13,7 +13,7 @@ struct chunk {
 	struct chunk *next;
 	size_t size; /* usable bytes after the header */
 	size_t used;
-	unsigned char data[];
+	_Alignas(max_align_t) unsigned char data[]; /* like malloc() */
 };
 
 struct arena {
