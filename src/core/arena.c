@@ -84,7 +84,9 @@ arena_alloc(struct arena *a, size_t n)
 	if (c == NULL || c->size - c->used < need) {
 		size_t size = need > CHUNK_MIN ? need : CHUNK_MIN;
 
-		if (c != NULL && c->size * 2 > size && c->size * 2 <= a->cap)
+		/* grow geometrically, but never past what the cap leaves */
+		if (c != NULL && c->size * 2 > size &&
+		    c->size * 2 <= a->cap - a->total)
 			size = c->size * 2;
 		c = xmalloc(sizeof(*c) + size);
 		c->size = size;

@@ -475,11 +475,15 @@ listen_parse(const char *s, char *host, size_t hostlen, int *port)
 		s++;
 		colon = rb + 1;
 	} else {
-		colon = strrchr(s, ':');
-		if (colon == NULL)
+		colon = strchr(s, ':');
+		/* an IPv6 address needs brackets: "[::1]:8080" */
+		if (colon == NULL || strchr(colon + 1, ':') != NULL)
 			return false;
 		hl = (size_t)(colon - s);
 	}
+	if (colon[1] < '0' || colon[1] > '9' ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+		return false;
 	if (hl == 0 || hl >= hostlen)
 		return false;
 	memcpy(host, s, hl);

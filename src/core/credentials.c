@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/credentials.h"
 #include "core/log.h"
+#include "core/text.h"
 
 /* How often last-use times are written: auth stays a read on the hot path. */
 #define TOUCH_EVERY 60
@@ -158,14 +159,7 @@ session_end(struct store *st, struct arena *a, const struct actor *by,
 static bool
 name_ok(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n > TOKEN_NAME_MAX)
-		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
+	return s[0] != '\0' && text_is_clean(s, TOKEN_NAME_MAX);
 }
 
 enum cs_err

@@ -7,6 +7,7 @@
 #include "core/audit.h"
 #include "core/clock.h"
 #include "core/secret.h"
+#include "core/text.h"
 #include "core/users.h"
 
 bool
@@ -44,29 +45,20 @@ org_code_is_valid(const char *org)
 	return true;
 }
 
-static bool
-has_control(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	return false;
-}
-
 static void
 validate_fields(const struct user *u, struct verrs *ve)
 {
-	if (u->name != NULL && (strlen(u->name) > 200 || has_control(u->name)))
+	if (u->name != NULL && !text_is_clean(u->name, 200))
 		verr_add(ve, "name",
-		         "must be at most 200 characters, without control "
-		         "characters");
+		         "must be at most 200 bytes of UTF-8 text without "
+		         "control characters");
 	if (u->email != NULL && u->email[0] != '\0') {
 		const char *at = strchr(u->email, '@');
 
 		if (strlen(u->email) > 254 || at == NULL || at == u->email ||
 		    at[1] == '\0' || strchr(at + 1, '@') != NULL ||
 		    strpbrk(u->email, " \t<>\"") != NULL ||
-		    has_control(u->email))
+		    !text_is_clean(u->email, 254))
 			verr_add(ve, "email", "is not an e-mail address");
 	}
 	if (u->role == ROLE_CONSTITUENT) {
@@ -225,6 +217,7 @@ users_update(struct store *st, struct arena *a, const struct actor *by,
 	                        detail)) != CS_OK)
 		goto out;
 	err = store_call(st, user_get, a, u.id, NULL, out);
+	out->pw_hash = NULL;
 out:
 	json_decref(detail);
 	if (p->password != NULL)

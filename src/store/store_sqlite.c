@@ -831,19 +831,22 @@ sq_throttle_fail(struct store *st, const char *key, int64_t now, int64_t window,
                  int max, int64_t lockout, int64_t *locked_until_out)
 {
 	struct sq *s = SQ(st);
-	/* A failure outside the window starts a new one; reaching max
-	 * failures inside it locks the key and starts over. */
+	/* A failure outside the window starts a new count. Reaching max
+	 * failures inside it locks the key for lockout and starts the count
+	 * over, so the next lock needs max new failures. */
 	sqlite3_stmt *q = prep(
 	    s, "INSERT INTO login_throttle (key, failures, window_start, "
-	       "locked_until) VALUES (?1, 1, ?2, CASE WHEN ?3 <= 1 THEN ?2 + "
-	       "?5 ELSE 0 END) ON CONFLICT (key) DO UPDATE SET "
-	       "failures = CASE WHEN window_start + ?4 < ?2 THEN 1 ELSE "
-	       "failures + 1 END, "
-	       "window_start = CASE WHEN window_start + ?4 < ?2 THEN ?2 ELSE "
-	       "window_start END, "
+	       "locked_until) VALUES (?1, CASE WHEN ?3 <= 1 THEN 0 ELSE 1 END, "
+	       "?2, CASE WHEN ?3 <= 1 THEN ?2 + ?5 ELSE 0 END) "
+	       "ON CONFLICT (key) DO UPDATE SET "
+	       "failures = CASE WHEN (CASE WHEN window_start + ?4 < ?2 THEN 1 "
+	       "ELSE failures + 1 END) >= ?3 THEN 0 ELSE (CASE WHEN "
+	       "window_start + ?4 < ?2 THEN 1 ELSE failures + 1 END) END, "
 	       "locked_until = CASE WHEN (CASE WHEN window_start + ?4 < ?2 "
 	       "THEN 1 ELSE failures + 1 END) >= ?3 THEN ?2 + ?5 ELSE "
-	       "locked_until END "
+	       "locked_until END, "
+	       "window_start = CASE WHEN window_start + ?4 < ?2 THEN ?2 ELSE "
+	       "window_start END "
 	       "RETURNING locked_until");
 	int rc;
 

@@ -7,7 +7,7 @@ Fixtures
   server          module-scoped running server on a fresh data dir; a test
                   module may set SERVER_ENV = {"CSIRTD_...": "..."}.
   server_factory  function-scoped: make(env=None, init=True, start=True,
-                  data_dir=None) -> Server; everything it started is stopped
+                  data_dir=None, cwd=None) -> Server (cwd: where csirtd.conf is); everything it started is stopped
                   with SIGTERM at teardown and must exit 0.
   bin_path        skips everything if the binary does not exist.
 """
@@ -40,14 +40,19 @@ def _teardown(servers):
             if rc != 0:
                 problems.append(f"csirtd serve in {s.data} exited with {rc!r} on "
                                 f"SIGTERM (None = hung and was killed)\n{s.log_tail()}")
+        if s.log_path and s.log_path.exists():
+            found = lib.sanitizer_findings(s.log_path.read_text(errors="replace"))
+            if found:
+                problems.append(f"sanitizer report in serve log of {s.data}:\n{s.log_tail()}")
         if s in lib.LIVE_SERVERS:
             lib.LIVE_SERVERS.remove(s)
     assert not problems, "\n\n".join(problems)
 
 
-def _new_server(tmp_dir, env=None, init=True, start=True, data_dir=None):
+def _new_server(tmp_dir, env=None, init=True, start=True, data_dir=None, cwd=None):
     data = data_dir if data_dir is not None else tmp_dir / "data"
     s = lib.Server(data, env)
+    s.cwd = cwd
     if init:
         s.init()
     if start:
@@ -68,9 +73,9 @@ def server(request, tmp_path_factory, bin_path):
 def server_factory(tmp_path_factory, bin_path):
     made = []
 
-    def make(env=None, init=True, start=True, data_dir=None):
+    def make(env=None, init=True, start=True, data_dir=None, cwd=None):
         tmp = tmp_path_factory.mktemp("srv")
-        s = _new_server(tmp, env, init=init, start=False, data_dir=data_dir)
+        s = _new_server(tmp, env, init=init, start=False, data_dir=data_dir, cwd=cwd)
         made.append(s)
         if start:
             s.start()

@@ -3,13 +3,16 @@
 Everything here talks to a real csirtd binary: $CSIRTD_BIN (default
 /work/main/build/csirtd). Servers listen on a free loopback port only.
 """
+import atexit
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -39,15 +42,41 @@ def _base_env(overrides=None):
     return env
 
 
-def cli(*args, data=None, input=None, env=None, timeout=CLI_TIMEOUT):
+_EMPTY_CWD = None
+
+
+def _default_cwd():
+    """csirtd reads ./csirtd.conf: run it from an empty directory so that a
+    stray config file never changes what the tests see."""
+    global _EMPTY_CWD
+    if _EMPTY_CWD is None:
+        _EMPTY_CWD = tempfile.mkdtemp(prefix="csirtd-test-cwd-")
+        atexit.register(shutil.rmtree, _EMPTY_CWD, True)
+    return _EMPTY_CWD
+
+
+def cli(*args, data=None, input=None, env=None, timeout=CLI_TIMEOUT, cwd=None):
     """Run the csirtd CLI. `data` adds --data DIR before the command.
     Returns subprocess.CompletedProcess (text mode, stdout/stderr captured)."""
     argv = [CSIRTD_BIN]
     if data is not None:
         argv += ["--data", str(data)]
     argv += [str(a) for a in args]
-    return subprocess.run(argv, input=input, capture_output=True, text=True,
-                          env=_base_env(env), timeout=timeout)
+    cp = subprocess.run(argv, input=input, capture_output=True, text=True,
+                        env=_base_env(env), timeout=timeout,
+                        cwd=str(cwd) if cwd else _default_cwd())
+    found = sanitizer_findings(cp.stderr)
+    assert not found, f"sanitizer report from CLI:\n{describe(cp)}"
+    return cp
+
+
+SANITIZER_MARKERS = ("runtime error:", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                     "ERROR: UndefinedBehaviorSanitizer", "WARNING: ThreadSanitizer")
+
+
+def sanitizer_findings(text):
+    """Lines of a sanitizer report in text (empty list if none)."""
+    return [l for l in text.splitlines() if any(m in l for m in SANITIZER_MARKERS)]
 
 
 def describe(cp):
@@ -187,6 +216,7 @@ class Server:
         self._admin_token = None
         self.exit_codes = []
         self.log_path = None
+        self.cwd = None  # working directory for serve/cli (csirtd.conf lives there)
 
     # ---- lifecycle -------------------------------------------------------
     def init(self, admin="admin"):
@@ -222,7 +252,7 @@ class Server:
                     [CSIRTD_BIN, "--data", str(self.data), "serve", "--listen",
                      f"127.0.0.1:{self.port}", *extra_args],
                     stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                    env=_base_env(self.env))
+                    env=_base_env(self.env), cwd=str(self.cwd) if self.cwd else _default_cwd())
             if self not in LIVE_SERVERS:
                 LIVE_SERVERS.append(self)
             try:
@@ -295,7 +325,8 @@ class Server:
 
     # ---- clients ---------------------------------------------------------
     def cli(self, *args, input=None, env=None, timeout=CLI_TIMEOUT):
-        return cli(*args, data=self.data, input=input, env=env, timeout=timeout)
+        return cli(*args, data=self.data, input=input, env=env, timeout=timeout,
+                   cwd=self.cwd)
 
     def api(self, token=None):
         return Api(self.base, token)

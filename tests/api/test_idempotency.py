@@ -112,3 +112,17 @@ def test_concurrent_same_key_creates_once(server):
     assert len(fresh) == 1, f"more than one non-replayed 201: {results}"
     users = server.admin().get("/api/v1/users", params={"limit": 500}).json()["items"]
     assert [u["login"] for u in users].count("idem-race") == 1
+
+
+def test_replay_adds_no_audit_row(server):
+    from csirtd_testlib import paginate
+    a = server.admin()
+    key = str(uuid.uuid4())
+    r1 = a.post("/api/v1/tokens", json={"name": "idem-audit"}, headers={"Idempotency-Key": key})
+    assert r1.status_code == 201
+    before, _ = paginate(a, "/api/v1/audit", limit=500, params={"action": "token.create"})
+    for _ in range(3):
+        r = a.post("/api/v1/tokens", json={"name": "idem-audit"}, headers={"Idempotency-Key": key})
+        assert r.status_code == 201 and _replayed(r)
+    after, _ = paginate(a, "/api/v1/audit", limit=500, params={"action": "token.create"})
+    assert len(after) == len(before), "a replay wrote another audit row"

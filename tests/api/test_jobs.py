@@ -37,6 +37,12 @@ def test_selftest_job_runs(server):
     assert r.status_code == 200
     assert all(x["state"] == "done" for x in r.json()["items"])
     assert str(j["id"]) in {str(x["id"]) for x in r.json()["items"]}
+    text = server.api().get("/metrics").text
+    runs = [l for l in text.splitlines()
+            if l.startswith("csirtd_jobs_run_total{") and 'kind="selftest"' in l]
+    assert runs and sum(float(l.rsplit(" ", 1)[1]) for l in runs) >= 1, runs
+    gauge = [l for l in text.splitlines() if l.startswith("csirtd_jobs{") and 'state="done"' in l]
+    assert gauge and float(gauge[0].rsplit(" ", 1)[1]) >= 1, gauge
 
 
 @pytest.mark.parametrize("body,field", [

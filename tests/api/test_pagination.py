@@ -66,3 +66,23 @@ def test_cursor_from_other_collection_rejected_or_harmless(server, created):
     assert cur
     r = a.get("/api/v1/users", params={"cursor": cur})
     assert r.status_code in (200, 400), r.text
+
+
+def test_inserts_during_pagination_no_duplicates(server, created):
+    a = server.admin()
+    first = a.get("/api/v1/tokens", params={"limit": 100}).json()
+    seen = [t["id"] for t in first["items"]]
+    extra = []
+    for i in range(5):
+        r = a.post("/api/v1/tokens", json={"name": f"late-{i}"})
+        assert r.status_code == 201
+        extra.append(r.json()["id"])
+    cursor = first["next_cursor"]
+    for _ in range(100):
+        if cursor is None:
+            break
+        body = a.get("/api/v1/tokens", params={"limit": 100, "cursor": cursor}).json()
+        seen += [t["id"] for t in body["items"]]
+        cursor = body["next_cursor"]
+    assert len(seen) == len(set(seen)), "duplicates when items were added mid-pagination"
+    assert set(created) <= set(seen), "items skipped when items were added mid-pagination"

@@ -133,6 +133,14 @@ def test_oversize_413(server_factory):
     r = a.post("/api/v1/tokens", data=b'{"name":"' + b"y" * 200000 + b'"}',
                headers={"Content-Type": "application/json"})
     assert_problem(r, 413)
+    # chunked transfer (no Content-Length) is limited as well
+    def chunks():
+        yield b'{"name":"'
+        for _ in range(64):
+            yield b"z" * 256
+        yield b'"}'
+    r = a.post("/api/v1/tokens", data=chunks(), headers={"Content-Type": "application/json"})
+    assert_problem(r, 413)
     # nothing created; the server still works; a body under the limit is fine
     assert a.get("/api/v1/users/big").status_code == 404
     # exactly at the limit (JSON padded with whitespace) is accepted, one byte more is not
@@ -163,3 +171,57 @@ def test_odd_paths_not_served(server, path):
 @pytest.mark.parametrize("params", [{"cursor": "not-a-cursor"}, {"limit": 0}, {"limit": 501}])
 def test_bad_cursor_everywhere(server, path, params):
     assert_problem(server.admin().get(path, params=params), 400, path)
+
+
+def test_deeply_nested_json_400(server):
+    depth = 100000
+    raw = b"[" * depth + b"]" * depth
+    r = server.admin().post("/api/v1/tokens", data=raw, headers={"Content-Type": "application/json"})
+    assert_problem(r, 400)
+    raw = b'{"name":' + b'{"a":' * 5000 + b"1" + b"}" * 5000 + b"}"
+    r = server.admin().post("/api/v1/tokens", data=raw, headers={"Content-Type": "application/json"})
+    assert_problem(r, 400)
+    assert server.api().get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("payload", [
+    b'{"kind":"selftest","payload":{"sleep_ms":1e400}}',
+    b'{"kind":"selftest","payload":{"sleep_ms":99999999999999999999999}}',
+    b'{"kind":"selftest","payload":{"sleep_ms":1.5}}',
+    b'{"kind":"selftest","payload":[]}',
+])
+def test_bad_numbers_400(server, payload):
+    r = server.admin().post("/api/v1/jobs", data=payload, headers={"Content-Type": "application/json"})
+    assert_problem(r, 400, "/api/v1/jobs")
+
+
+def test_parallel_load_no_5xx(server):
+    import threading
+    token = server.admin_token()
+    codes = []
+    def worker():
+        api = server.api(token)
+        for i in range(40):
+            path = ("/api/v1/me", "/api/v1/tokens", "/api/v1/users", "/metrics", "/nope")[i % 5]
+            codes.append(api.get(path).status_code)
+    ts = [threading.Thread(target=worker) for _ in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(timeout=120)
+    assert len(codes) == 320
+    assert not [c for c in codes if c >= 500], sorted(set(codes))
+    assert set(codes) <= {200, 404}, sorted(set(codes))
+
+
+def test_nul_in_path_segment_is_not_truncated(server):
+    """A percent-encoded NUL must not cut the path segment short
+    (/users/admin%00x is not /users/admin)."""
+    a = server.admin()
+    r = a.get("/api/v1/users/admin%00x")
+    assert r.status_code in (400, 404), f"GET /api/v1/users/admin%00x -> {r.status_code} {r.text}"
+    t = a.post("/api/v1/tokens", json={"name": "nul-victim"}).json()
+    r = a.delete(f"/api/v1/tokens/{t['id']}%00x")
+    assert r.status_code in (400, 404), \
+        f"DELETE /api/v1/tokens/{t['id']}%00x -> {r.status_code} {r.text}"
+    assert server.api(t["token"]).get("/api/v1/me").status_code == 200

@@ -224,3 +224,40 @@ def test_address_limit_ignores_forwarded_headers(server_factory):
     r = s.post("/api/v1/session", json={"login": "admin", "password": srv.password},
                headers={"X-Forwarded-For": "10.9.9.9", "X-Real-IP": "10.9.9.9"})
     assert_problem(r, 429)
+
+
+def _time_passes(db, seconds):
+    """Simulate `seconds` passing for every session by moving all its
+    timestamps into the past (the server is left running)."""
+    import sqlite3
+    con = sqlite3.connect(str(db), timeout=30)
+    n = con.execute("UPDATE session SET created_at = created_at - ?1, "
+                    "last_seen_at = last_seen_at - ?1, expires_at = expires_at - ?1",
+                    (seconds,)).rowcount
+    con.commit()
+    con.close()
+    return n
+
+
+def test_session_idle_timeout(server_factory):
+    """session_idle (min 60 s), simulated by moving session times back."""
+    srv = server_factory(env={"CSIRTD_SESSION_IDLE": "60s"})
+    s = srv.session("admin", srv.password)
+    assert s.get("/api/v1/me").status_code == 200
+    assert _time_passes(srv.db, 30) >= 1
+    assert s.get("/api/v1/me").status_code == 200, "ended before session_idle"
+    assert _time_passes(srv.db, 100) >= 1
+    assert s.get("/api/v1/me").status_code == 401, "idle session still valid"
+
+
+def test_session_max_lifetime(server_factory):
+    """Used every 50 s, a session still ends after session_max (120 s)."""
+    srv = server_factory(env={"CSIRTD_SESSION_IDLE": "60s", "CSIRTD_SESSION_MAX": "120s"})
+    s = srv.session("admin", srv.password)
+    assert s.get("/api/v1/me").status_code == 200
+    assert _time_passes(srv.db, 50) >= 1
+    assert s.get("/api/v1/me").status_code == 200, "t=50s"
+    assert _time_passes(srv.db, 50) >= 1
+    assert s.get("/api/v1/me").status_code == 200, "t=100s"
+    assert _time_passes(srv.db, 50) >= 1
+    assert s.get("/api/v1/me").status_code == 401, "session outlived session_max (t=150s)"

@@ -158,3 +158,55 @@ def test_users_list_pagination(server):
     assert sorted(seen) == sorted(u["login"] for u in all_items)
     assert len(seen) == len(set(seen))
     assert {f"pg-{i}" for i in range(7)} <= set(seen)
+
+
+def test_role_org_consistency(server):
+    """constituent <-> org: role changes must not break the rule (and never 500)."""
+    a = server.admin()
+    server.create_user("org-c", "constituent", password="org-c-password1", org="acme")
+    r = a.patch("/api/v1/users/org-c", json={"role": "viewer"})
+    assert r.status_code in (200, 400), r.text
+    if r.status_code == 200:
+        assert r.json()["org"] is None, r.json()
+    else:
+        assert_problem(r, 400)
+    r = a.patch("/api/v1/users/org-c", json={"role": "viewer", "org": None})
+    assert r.status_code == 200, r.text
+    assert r.json()["role"] == "viewer" and r.json()["org"] is None
+    # viewer -> constituent without org is invalid; with org it is fine
+    r = a.patch("/api/v1/users/org-c", json={"role": "constituent"})
+    p = assert_problem(r, 400)
+    assert any(e.get("field") == "org" for e in p.get("errors", [])), p
+    r = a.patch("/api/v1/users/org-c", json={"org": "acme"})
+    assert_problem(r, 400)
+    r = a.patch("/api/v1/users/org-c", json={"role": "constituent", "org": "beta"})
+    assert r.status_code == 200, r.text
+    assert r.json()["org"] == "beta"
+
+
+def test_etag_changes_with_representation(server):
+    """A strong ETag identifies one representation: after a login changes
+    last_login_at, the user's ETag must change too (or be weak)."""
+    a = server.admin()
+    server.create_user("etag-u", "viewer", password="etag-u-password")
+    r1 = a.get("/api/v1/users/etag-u")
+    login(server.api(), "etag-u", "etag-u-password")
+    r2 = a.get("/api/v1/users/etag-u")
+    assert r1.json()["last_login_at"] != r2.json()["last_login_at"]
+    e1, e2 = r1.headers["ETag"], r2.headers["ETag"]
+    assert e1 != e2 or e1.startswith("W/"), \
+        f"same strong ETag {e1} for two different representations:\n{r1.text}\n{r2.text}"
+
+
+def test_initial_password_file_removed_on_api_password_change(server_factory):
+    srv = server_factory()
+    f = srv.data / "initial-admin-password"
+    assert f.exists()
+    s = srv.session("admin", srv.password)
+    r = s.patch("/api/v1/users/admin", json={"name": "Still Admin"})
+    assert r.status_code == 200, r.text
+    assert f.exists(), "file removed although the password did not change"
+    r = s.patch("/api/v1/users/admin", json={"password": "new-admin-password-1"})
+    assert r.status_code == 200, r.text
+    assert not f.exists()
+    login(srv.api(), "admin", "new-admin-password-1")

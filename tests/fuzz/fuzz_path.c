@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/secret.h"
+#include "core/text.h"
 #include "core/users.h"
 #include "http/router.h"
 
@@ -44,6 +45,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)listen_parse(text, host, sizeof(host), &port);
 	(void)login_is_valid(text);
 	(void)org_code_is_valid(text);
+	(void)text_is_clean(text, 200);
+	(void)utf8_is_valid((const char *)data, size);
 	free(text);
 	free(segbuf);
 	return 0;

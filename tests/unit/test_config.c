@@ -403,6 +403,30 @@ test_listen_parse(void **state)
 	assert_string_equal(host, "abcdefg");
 }
 
+/*
+ * config.h: "host:port"; IPv6 as "[::1]:8080". An unbracketed IPv6
+ * address, or a port with a sign or blanks, is not of that form and must
+ * not be split at some colon into a surprising host and port.
+ */
+static void
+test_listen_parse_strict(void **state)
+{
+	static const char *const bad[] = {
+	    "::1",      /* would be host ":" port 1 */
+	    "::1:8080", /* would be host "::1" port 8080 */
+	    "h: 80",    "h:+80", "h:-0",
+	};
+	char host[64];
+	int port = -1;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (listen_parse(bad[i], host, sizeof(host), &port))
+			fail_msg("listen_parse(\"%s\") accepted: host \"%s\" "
+			         "port %d",
+			         bad[i], host, port);
+}
+
 int
 main(void)
 {
@@ -420,6 +444,7 @@ main(void)
 	    cmocka_unit_test(test_items),
 	    cmocka_unit_test(test_finish),
 	    cmocka_unit_test(test_listen_parse),
+	    cmocka_unit_test(test_listen_parse_strict),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

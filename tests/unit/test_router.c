@@ -107,7 +107,7 @@ test_every_route_matches_itself(void **state)
 			fail_msg("%s %s matched %d, want %zu", r->method, path,
 			         m.rc, i);
 		for (const char *p = r->pattern; *p; p++) {
-			char want[8];
+			char want[16];
 
 			if (*p != '{')
 				continue;

@@ -1,0 +1,20 @@
+/*
+ * text.h - checks on human-entered text before it is stored.
+ *
+ * Names, e-mail addresses and labels must be well-formed UTF-8 (no overlong
+ * forms, no surrogates, nothing above U+10FFFF) without control characters,
+ * so every later consumer (JSON, logs, mail headers) can take them as they
+ * are. The HTTP layer gets this from jansson already; the CLI and other
+ * inputs do not.
+ */
+#ifndef CS_TEXT_H
+#define CS_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+bool utf8_is_valid(const char *s, size_t len);
+/* Valid UTF-8, at most max_bytes long, no C0 controls or DEL. */
+bool text_is_clean(const char *s, size_t max_bytes);
+
+#endif
