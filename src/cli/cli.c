@@ -13,9 +13,9 @@ cli_open_store(struct cli *c, struct store **out)
 	enum cs_err err;
 	int applied = 0;
 
-	if ((err = store_open(c->cfg->database, &st)) != CS_OK) {
+	if ((err = store_open(c->cfg->db_url, &st)) != CS_OK) {
 		fprintf(stderr, "csirtd: cannot open the database %s: %s\n",
-		        c->cfg->database, cs_err_str(err));
+		        c->cfg->db_url, cs_err_str(err));
 		return 1;
 	}
 	if ((err = store_call(st, migrate, false, NULL, NULL, &applied)) !=

@@ -61,7 +61,7 @@ cmd_audit(struct cli *c, int argc, char **argv)
 		cli_usage(audit_usage, EXIT_USAGE);
 	if (cli_open_store(c, &st) != 0)
 		return 1;
-	rc = verify(st, c->cfg->database);
+	rc = verify(st, c->cfg->db_url);
 	store_close(st);
 	return rc;
 }

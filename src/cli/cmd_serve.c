@@ -18,14 +18,13 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "jobs/jobs.h"
-
-#define PW_FILE "initial-admin-password"
+#include "store/datadir.h"
 
 static const char init_usage[] =
     "usage: csirtd init [--admin LOGIN]\n"
     "Creates the data directory and the database, and the first admin\n"
     "account, whose one-time password is printed once and kept in\n"
-    "<data>/" PW_FILE " until it is changed.\n";
+    "<data>/" DATADIR_PW_FILE " until it is changed.\n";
 
 int
 cmd_init(struct cli *c, int argc, char **argv)
@@ -42,8 +41,7 @@ cmd_init(struct cli *c, int argc, char **argv)
 	struct arena *a = arena_new(1 << 20);
 	char pw[32], path[1100];
 	size_t n = 0;
-	int ch, rc = 1, fd;
-	FILE *f;
+	int ch, rc = 1;
 
 	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		if (ch == 'a')
@@ -66,7 +64,7 @@ cmd_init(struct cli *c, int argc, char **argv)
 		fprintf(stderr,
 		        "csirtd: %s is already initialised (it has users); "
 		        "use 'csirtd user' to manage them\n",
-		        c->cfg->database);
+		        c->cfg->db_url);
 		goto out;
 	}
 	u.login = admin;
@@ -76,15 +74,13 @@ cmd_init(struct cli *c, int argc, char **argv)
 		cli_print_verrs("init", &ve);
 		goto out;
 	}
-	snprintf(path, sizeof(path), "%s/%s", c->cfg->data_dir, PW_FILE);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
-		fprintf(stderr, "csirtd: cannot write %s: %s\n", path,
-		        strerror(errno));
+	if (datadir_write_initial_password(c->cfg->data_dir, pw, path,
+	                                   sizeof(path)) != CS_OK) {
+		fprintf(stderr, "csirtd: %s\n", path);
 		goto out;
 	}
-	fprintf(f, "%s\n", pw);
-	fclose(f);
+	snprintf(path, sizeof(path), "%s/%s", c->cfg->data_dir,
+	         DATADIR_PW_FILE);
 	printf("csirtd initialised in %s\nlogin: %s\npassword: %s\n",
 	       c->cfg->data_dir, admin, pw);
 	fprintf(stderr,
@@ -163,9 +159,9 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	if (store_open(srv.cfg.database, &st) != CS_OK) {
+	if (store_open(srv.cfg.db_url, &st) != CS_OK) {
 		log_error("msg=\"cannot open the database\" database=%s",
-		          srv.cfg.database);
+		          srv.cfg.db_url);
 		goto out;
 	}
 	if (store_call0(st, is_exclusive)) {
@@ -194,7 +190,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	store_close(st);
 	st = NULL;
 
-	if (store_pool_new(srv.cfg.database, srv.cfg.threads + 4, &srv.pool) !=
+	if (store_pool_new(srv.cfg.db_url, srv.cfg.threads + 4, &srv.pool) !=
 	    CS_OK) {
 		log_error("msg=\"cannot open the database pool\"");
 		goto out;
@@ -202,7 +198,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	srv.metrics = metrics_new(router_count());
 	if (srv.cfg.workers > 0) {
 		struct jobs_config jc = {
-		    .database = srv.cfg.database,
+		    .database = srv.cfg.db_url,
 		    .workers = srv.cfg.workers,
 		    .lease = srv.cfg.job_lease,
 		    .max_attempts = srv.cfg.job_max_attempts,
@@ -216,8 +212,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	log_info("msg=listening url=%s://%s threads=%d workers=%d "
 	         "database=%s version=%s",
 	         srv.cfg.tls_cert[0] ? "https" : "http", srv.cfg.listen,
-	         srv.cfg.threads, srv.cfg.workers, srv.cfg.database,
-	         CS_VERSION);
+	         srv.cfg.threads, srv.cfg.workers, srv.cfg.db_url, CS_VERSION);
 	if (sigwait(&set, &sig) == 0)
 		log_info("msg=\"stopping\" signal=%s",
 		         sig == SIGINT ? "INT" : "TERM");
@@ -266,8 +261,8 @@ cmd_migrate(struct cli *c, int argc, char **argv)
 	}
 	if (optind != argc)
 		cli_usage(migrate_usage, EXIT_USAGE);
-	if (store_open(c->cfg->database, &st) != CS_OK) {
-		fprintf(stderr, "csirtd: cannot open %s\n", c->cfg->database);
+	if (store_open(c->cfg->db_url, &st) != CS_OK) {
+		fprintf(stderr, "csirtd: cannot open %s\n", c->cfg->db_url);
 		return 1;
 	}
 	if (store_call(st, migrate, dry, print_migration, &dry, &applied) !=

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/credentials.h"
 #include "core/secret.h"
+#include "store/datadir.h"
 
 static const char user_usage[] =
     "usage: csirtd user add LOGIN --role ROLE [--org ORG] [--name NAME]\n"
@@ -83,26 +84,6 @@ user_list(struct store *st, struct arena *a, bool as_json)
 	}
 	json_decref(arr);
 	return 0;
-}
-
-/* Removes the init password file once that password no longer works. */
-static void
-forget_initial_password(struct cli *c, const char *old_hash)
-{
-	char path[1100], pw[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/initial-admin-password",
-	         c->cfg->data_dir);
-	if ((f = fopen(path, "r")) == NULL)
-		return;
-	if (fgets(pw, sizeof(pw), f) != NULL) {
-		pw[strcspn(pw, "\n")] = '\0';
-		if (password_verify(old_hash, pw))
-			unlink(path);
-	}
-	fclose(f);
-	sodium_memzero(pw, sizeof(pw));
 }
 
 int
@@ -235,7 +216,8 @@ cmd_user(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(sub, "passwd") == 0) {
-		forget_initial_password(c, before.pw_hash);
+		datadir_forget_initial_password(c->cfg->data_dir,
+		                                before.pw_hash);
 		if (!pw_stdin)
 			printf("%s\n", generated);
 		else

@@ -390,9 +390,10 @@ config_finish(struct config *c, char *errbuf, size_t errlen)
 		snprintf(errbuf, errlen, "the data directory is empty");
 		return CS_E_INVAL;
 	}
-	if (c->database[0] == '\0' &&
-	    snprintf(c->database, sizeof(c->database), "sqlite:%s/csirtd.db",
-	             c->data_dir) >= (int)sizeof(c->database)) {
+	if (c->database[0] != '\0')
+		snprintf(c->db_url, sizeof(c->db_url), "%s", c->database);
+	else if (snprintf(c->db_url, sizeof(c->db_url), "sqlite:%s/csirtd.db",
+	                  c->data_dir) >= (int)sizeof(c->db_url)) {
 		snprintf(errbuf, errlen, "the data directory path is too long");
 		return CS_E_INVAL;
 	}

@@ -22,7 +22,8 @@
 struct config {
 	/* [server] */
 	char data_dir[CONFIG_PATH];
-	char database[CONFIG_PATH]; /* "" = sqlite:<data_dir>/csirtd.db */
+	char database[CONFIG_PATH];    /* as configured; "" = in the data dir */
+	char db_url[CONFIG_PATH + 16]; /* effective, set by config_finish() */
 	char listen[CONFIG_STR];
 	int threads, workers;
 	int64_t max_body, request_memory;

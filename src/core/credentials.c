@@ -128,7 +128,11 @@ session_check(struct store *st, struct arena *a, const struct login_policy *pol,
 	if (se.expires_at <= now || u_out->disabled)
 		return CS_E_AUTH;
 	*expires_out = se.expires_at;
-	if (now - se.last_seen_at >= TOUCH_EVERY) {
+	/* Slide the idle expiry, writing at most every TOUCH_EVERY seconds
+	 * (a quarter of a short idle time), so reads stay reads. */
+	if (now - se.last_seen_at >= (pol->session_idle / 4 < TOUCH_EVERY
+	                                  ? pol->session_idle / 4
+	                                  : TOUCH_EVERY)) {
 		expires = now + pol->session_idle;
 		if (expires > se.created_at + pol->session_max)
 			expires = se.created_at + pol->session_max;
@@ -178,7 +182,7 @@ token_create(struct store *st, struct arena *a, const struct actor *by,
 		         "must be 1 to 100 characters without control "
 		         "characters");
 	if (expires_in < 0 || expires_in > 3650 * 86400LL)
-		verr_add(ve, "expires_in_days", "must be 0 to 3650");
+		verr_add(ve, "expires_in_days", "must be 1 to 3650");
 	if (ve->n > 0)
 		return CS_E_INVAL;
 	token_generate(TOKEN_PREFIX, secret_out);

@@ -64,7 +64,7 @@ api_tokens_create(struct request *req)
 		return;
 	fields_known(body, known, &ve);
 	name = field_str(body, "name", true, TOKEN_NAME_MAX, &ve);
-	days = field_int(body, "expires_in_days", 0, 3650, 0, &ve);
+	days = field_int(body, "expires_in_days", 1, 3650, 0, &ve);
 	who = field_str(body, "user", false, 64, &ve);
 	if (ve.n > 0) {
 		reply_verrs(req, 400, &ve);

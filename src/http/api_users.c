@@ -5,6 +5,7 @@
 #include "http/api_util.h"
 #include "http/auth.h"
 #include "http/handlers.h"
+#include "store/datadir.h"
 
 static void
 reply_user(struct request *req, int status, const struct user *u)
@@ -128,7 +129,8 @@ api_users_update(struct request *req)
 	    "name", "email", "role", "disabled", "org", "password", NULL};
 	struct user_patch p = {.role = -1, .disabled = -1};
 	struct verrs ve = {0};
-	struct user u;
+	struct user u, before;
+	const char *old_hash = NULL;
 	const char *role;
 	json_t *body;
 	enum cs_err err;
@@ -165,8 +167,15 @@ api_users_update(struct request *req)
 		json_decref(body);
 		return;
 	}
+	if (p.password != NULL &&
+	    store_call(req_store(req), user_get, req->a, 0, req->params[0],
+	               &before) == CS_OK)
+		old_hash = before.pw_hash;
 	err = users_update(req_store(req), req->a, &req->actor, req->params[0],
 	                   &p, &u, &ve);
+	if (err == CS_OK && old_hash != NULL)
+		datadir_forget_initial_password(req->srv->cfg.data_dir,
+		                                old_hash);
 	json_decref(body);
 	if (err == CS_E_INVAL || (err == CS_E_CONFLICT && ve.n > 0)) {
 		reply_verrs(req, err == CS_E_INVAL ? 400 : 409, &ve);

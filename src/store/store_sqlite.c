@@ -527,8 +527,8 @@ static enum cs_err
 sq_user_touch_login(struct store *st, int64_t id, int64_t now)
 {
 	struct sq *s = SQ(st);
-	sqlite3_stmt *q =
-	    prep(s, "UPDATE user SET last_login_at = ?2 WHERE id = ?1");
+	sqlite3_stmt *q = prep(s, "UPDATE user SET last_login_at = ?2, "
+	                          "version = version + 1 WHERE id = ?1");
 
 	if (q == NULL)
 		return CS_E_DB;

@@ -51,6 +51,14 @@ def test_backup_while_serving(server_factory, tmp_path):
     bad = [s for s in statuses if s != 201]
     assert not bad, f"non-201 responses under backup: {sorted(set(bad))} ({len(bad)})"
     assert out.exists() and out.stat().st_size > 0
+    # restore = copy DEST alone: it must be complete without -wal/-journal files
+    for suffix in ("-wal", "-journal"):
+        side = out.with_name(out.name + suffix)
+        assert not side.exists() or side.stat().st_size == 0, f"{side} left next to the backup"
+    import sqlite3
+    con = sqlite3.connect(f"file:{out}?mode=ro", uri=True)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
 
     restored = tmp_path / "restored"
     restored.mkdir()

@@ -224,3 +224,36 @@ def test_cli_audit_records_cli_actions(server):
     rows = server.admin().get("/api/v1/audit", params={"action": "user.create",
                                                        "limit": 500}).json()["items"]
     assert any("cli-aud" in json.dumps(x) for x in rows), rows
+
+
+@pytest.mark.parametrize("argv,codes", [
+    (["job", "enqueue", "selftest", "--payload", "{bad"], (2,)),
+    (["job", "enqueue", "no-such-kind"], (1, 2)),
+    (["job", "enqueue", "selftest", "--payload", '{"sleep_ms": -5}'], (1, 2)),
+    (["token", "list", "no-such-user"], (1,)),
+    (["user", "enable", "no-such-user"], (1,)),
+])
+def test_cli_runtime_and_usage_failures(server, argv, codes):
+    r = server.cli(*argv)
+    assert r.returncode in codes, describe(r)
+    assert r.stderr.strip() and not r.stdout.strip(), describe(r)
+
+
+def test_job_list_shows_jobs(server):
+    r = server.cli("job", "enqueue", "selftest", "--payload", '{"sleep_ms": 0}')
+    assert r.returncode == 0, describe(r)
+    r = server.cli("job", "list")
+    assert r.returncode == 0 and "selftest" in r.stdout, describe(r)
+
+
+def test_backup_never_overwrites(server, tmp_path):
+    r = server.cli("backup", server.db)
+    assert r.returncode == 1, describe(r)
+    out = tmp_path / "b.db"
+    out.write_text("precious")
+    r = server.cli("backup", out)
+    assert r.returncode == 1, describe(r)
+    assert out.read_text() == "precious"
+    assert server.admin().get("/api/v1/me").status_code == 200
+    r = server.cli("audit", "verify")
+    assert r.returncode == 0, describe(r)

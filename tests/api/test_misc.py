@@ -100,3 +100,22 @@ def test_second_server_on_same_port_fails(server, tmp_path):
         raise AssertionError("second `serve` on a port already in use kept running "
                              f"(still listening after 10 s):\n{out}")
     assert rc == 1, f"rc={rc}\n{p.stdout.read()}"
+
+
+def test_second_server_on_same_data_dir_refused(server):
+    """Two serve processes on one database would each 'recover' the other's
+    running jobs; the second must refuse to start."""
+    import subprocess
+    from csirtd_testlib import CSIRTD_BIN, free_port
+    p = subprocess.Popen([CSIRTD_BIN, "--data", str(server.data), "serve", "--listen",
+                          f"127.0.0.1:{free_port()}"], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
+    try:
+        rc = p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.terminate()
+        out = p.communicate(timeout=30)[0]
+        raise AssertionError(f"second serve on the same data dir kept running:\n{out}")
+    out = p.stdout.read()
+    assert rc == 1, f"rc={rc}\n{out}"
+    assert server.api().get("/healthz").status_code == 200

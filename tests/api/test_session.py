@@ -251,13 +251,24 @@ def test_session_idle_timeout(server_factory):
 
 
 def test_session_max_lifetime(server_factory):
-    """Used every 50 s, a session still ends after session_max (120 s)."""
-    srv = server_factory(env={"CSIRTD_SESSION_IDLE": "60s", "CSIRTD_SESSION_MAX": "120s"})
+    """Used every 300 s, a session with idle 600 s still ends at session_max
+    (1200 s)."""
+    srv = server_factory(env={"CSIRTD_SESSION_IDLE": "600s", "CSIRTD_SESSION_MAX": "1200s"})
     s = srv.session("admin", srv.password)
     assert s.get("/api/v1/me").status_code == 200
-    assert _time_passes(srv.db, 50) >= 1
-    assert s.get("/api/v1/me").status_code == 200, "t=50s"
-    assert _time_passes(srv.db, 50) >= 1
-    assert s.get("/api/v1/me").status_code == 200, "t=100s"
-    assert _time_passes(srv.db, 50) >= 1
-    assert s.get("/api/v1/me").status_code == 401, "session outlived session_max (t=150s)"
+    for t in (300, 600, 900):
+        assert _time_passes(srv.db, 300) >= 1
+        assert s.get("/api/v1/me").status_code == 200, f"active session ended at t={t}s"
+    assert _time_passes(srv.db, 350) >= 1
+    assert s.get("/api/v1/me").status_code == 401, "session outlived session_max (t=1250s)"
+
+
+def test_active_session_survives_smallest_idle(server_factory):
+    """session_idle = 60 s (the smallest allowed): a session used every 50 s
+    is never 'unused for 60 s' and must stay valid."""
+    srv = server_factory(env={"CSIRTD_SESSION_IDLE": "60s"})
+    s = srv.session("admin", srv.password)
+    for t in (50, 100, 150):
+        assert _time_passes(srv.db, 50) >= 1
+        r = s.get("/api/v1/me")
+        assert r.status_code == 200, f"session used every 50 s ended at t={t}s (idle 60 s)"

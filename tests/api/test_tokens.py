@@ -183,3 +183,31 @@ def test_expired_session_401(server_factory):
     srv.start()
     s.base = srv.base
     assert s.get("/api/v1/me").status_code == 401
+
+
+def test_expires_in_days_edge_values(server):
+    """expires_in_days: out-of-range values are refused; 0 must not silently
+    mean 'never expires'."""
+    a = server.admin()
+    for days in (100000000, 2 ** 62, 1.5, "7"):
+        r = a.post("/api/v1/tokens", json={"name": "edge", "expires_in_days": days})
+        p = assert_problem(r, 400)
+        assert any(e.get("field") == "expires_in_days" for e in p.get("errors", [])), p
+    r = a.post("/api/v1/tokens", json={"name": "zero-days", "expires_in_days": 0})
+    if r.status_code == 201:
+        assert r.json()["expires_at"] is not None, \
+            f"expires_in_days=0 gave a token that never expires: {r.text}"
+    else:
+        assert_problem(r, 400)
+    r = a.post("/api/v1/tokens", json={"name": "no-expiry", "expires_in_days": None})
+    assert r.status_code in (201, 400), r.text
+
+
+def test_auth_scheme_details(server):
+    base = server.api()
+    r = base.get("/api/v1/me")
+    assert r.status_code == 401
+    assert r.headers.get("WWW-Authenticate", "").lower().startswith("bearer"), r.headers
+    # the auth scheme is case-insensitive (RFC 9110 11.1)
+    r = base.get("/api/v1/me", headers={"Authorization": "bearer " + server.admin_token()})
+    assert r.status_code == 200, r.text

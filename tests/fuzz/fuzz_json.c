@@ -14,16 +14,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const known[] = {"login", "role", "password",
-					    "name",  "email", "org", NULL};
+	static const char *const known[] = {"login", "role", "password", "name",
+	                                    "email", "org",  NULL};
 	struct verrs ve = {0};
 	json_error_t jerr;
 	json_t *obj;
 
 	if (size > 65536)
 		return 0;
-	obj = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES,
-			 &jerr);
+	obj =
+	    json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &jerr);
 	if (obj == NULL)
 		return 0;
 	if (json_is_object(obj)) {

@@ -18,8 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const methods[] = {"GET", "POST", "PATCH",
-					      "DELETE", "HEAD"};
+	static const char *const methods[] = {"GET", "POST", "PATCH", "DELETE",
+	                                      "HEAD"};
 	const char *params[ROUTE_PARAMS];
 	char *text, *segbuf, allow[64], host[64];
 	unsigned char raw[64];
@@ -38,8 +38,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
-	(void)router_match(methods[data[0] % 5], text, segbuf, size + 1,
-			   params, allow, sizeof(allow));
+	(void)router_match(methods[data[0] % 5], text, segbuf, size + 1, params,
+	                   allow, sizeof(allow));
 	(void)b64url_decode(text, raw, sizeof(raw), &n);
 	(void)duration_parse(text, &d);
 	(void)listen_parse(text, host, sizeof(host), &port);

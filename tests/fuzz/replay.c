@@ -71,7 +71,7 @@ main(int argc, char **argv)
 			if (e->d_name[0] == '.')
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", argv[i],
-				 e->d_name);
+			         e->d_name);
 			rc |= run_file(path);
 			files++;
 		}

@@ -54,7 +54,7 @@ test_defaults_pass_finish(void **state)
 	(void)state;
 	config_defaults(&c);
 	assert_int_equal(config_finish(&c, err, sizeof(err)), CS_OK);
-	assert_string_equal(c.database, "sqlite:var/csirtd.db");
+	assert_string_equal(c.db_url, "sqlite:var/csirtd.db");
 }
 
 static void
@@ -339,7 +339,7 @@ test_finish(void **state)
 	config_defaults(&c);
 	snprintf(c.data_dir, sizeof(c.data_dir), "/srv/csirtd");
 	assert_int_equal(config_finish(&c, err, sizeof(err)), CS_OK);
-	assert_string_equal(c.database, "sqlite:/srv/csirtd/csirtd.db");
+	assert_string_equal(c.db_url, "sqlite:/srv/csirtd/csirtd.db");
 
 	/* an explicit database is kept */
 	config_defaults(&c);
@@ -347,7 +347,7 @@ test_finish(void **state)
 	                            err, sizeof(err)),
 	                 CS_OK);
 	assert_int_equal(config_finish(&c, err, sizeof(err)), CS_OK);
-	assert_string_equal(c.database, "sqlite:/x/y.db");
+	assert_string_equal(c.db_url, "sqlite:/x/y.db");
 
 	/* half a TLS configuration */
 	config_defaults(&c);
