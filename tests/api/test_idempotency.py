@@ -126,3 +126,17 @@ def test_replay_adds_no_audit_row(server):
         assert r.status_code == 201 and _replayed(r)
     after, _ = paginate(a, "/api/v1/audit", limit=500, params={"action": "token.create"})
     assert len(after) == len(before), "a replay wrote another audit row"
+
+
+def test_job_create_replay(server):
+    from csirtd_testlib import paginate
+    a = server.admin()
+    key = str(uuid.uuid4())
+    body = {"kind": "selftest", "payload": {"sleep_ms": 0}}
+    r1 = a.post("/api/v1/jobs", json=body, headers={"Idempotency-Key": key})
+    assert r1.status_code == 202, r1.text
+    r2 = a.post("/api/v1/jobs", json=body, headers={"Idempotency-Key": key})
+    assert r2.status_code == 202 and _replayed(r2), (r2.status_code, r2.headers)
+    assert r2.json()["id"] == r1.json()["id"]
+    jobs, _ = paginate(a, "/api/v1/jobs", limit=500)
+    assert [str(j["id"]) for j in jobs].count(str(r1.json()["id"])) == 1

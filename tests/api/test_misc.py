@@ -6,7 +6,7 @@ import signal
 import pytest
 import requests
 
-from csirtd_testlib import describe
+from csirtd_testlib import assert_problem, describe
 
 
 def test_healthz(server):
@@ -119,3 +119,43 @@ def test_second_server_on_same_data_dir_refused(server):
     out = p.stdout.read()
     assert rc == 1, f"rc={rc}\n{out}"
     assert server.api().get("/healthz").status_code == 200
+
+
+def test_metrics_route_labels_are_templates(server):
+    a = server.admin()
+    a.post("/api/v1/users", json={"login": "metric-alice", "role": "viewer"})
+    assert a.get("/api/v1/users/metric-alice").status_code == 200
+    text = server.api().get("/metrics").text
+    assert "metric-alice" not in text, "a login leaked into a metrics label"
+    users = [l for l in text.splitlines()
+             if l.startswith("csirtd_http_requests_total{") and "/api/v1/users/" in l]
+    assert users and all("{" in l.split("route=")[1].split(",")[0] for l in users), users
+
+
+def test_metrics_histogram_shape(server):
+    server.api().get("/healthz")
+    text = server.api().get("/metrics").text
+    for suffix in ("_bucket{", "_sum", "_count"):
+        assert "csirtd_http_request_duration_seconds" + suffix in text, suffix
+    assert 'le="+Inf"' in text
+
+
+def test_openapi_lists_served_routes(server):
+    doc = server.api().get("/api/v1/openapi.json").json()
+    paths = doc["paths"]
+    templated = {p.split("{")[0] for p in paths if "{" in p}
+    for prefix in ("/api/v1/users/", "/api/v1/tokens/", "/api/v1/jobs/"):
+        assert prefix in templated, (prefix, sorted(paths))
+    for p in ("/healthz", "/metrics"):
+        assert p in paths, sorted(paths)
+    me = paths["/api/v1/me"]
+    assert "get" in me
+
+
+def test_405_on_templated_route(server):
+    server.create_user("m405", "viewer")
+    r = server.admin().delete("/api/v1/users/m405")
+    assert_problem(r, 405)
+    allow = {m.strip().upper() for m in r.headers.get("Allow", "").split(",")}
+    assert {"GET", "PATCH"} <= allow, r.headers
+    assert server.admin().get("/api/v1/users/m405").status_code == 200

@@ -272,3 +272,20 @@ def test_active_session_survives_smallest_idle(server_factory):
         assert _time_passes(srv.db, 50) >= 1
         r = s.get("/api/v1/me")
         assert r.status_code == 200, f"session used every 50 s ended at t={t}s (idle 60 s)"
+
+
+def test_unknown_login_locks_out_like_a_real_one(server_factory):
+    """No account enumeration through the lockout: an unknown login answers
+    401 then 429 exactly like an existing one."""
+    srv = server_factory(env={"CSIRTD_LOGIN_MAX_FAILURES": "3",
+                              "CSIRTD_ADDRESS_MAX_FAILURES": "100"})
+    seen = {}
+    for who in ("admin", "ghost-user"):
+        codes = []
+        for i in range(5):
+            r = srv.api().post("/api/v1/session",
+                               json={"login": who, "password": f"wrong-{i}-xxxxxxxx"})
+            codes.append(r.status_code)
+        seen[who] = codes
+    assert seen["admin"] == [401, 401, 401, 429, 429], seen
+    assert seen["ghost-user"] == seen["admin"], seen
