@@ -140,6 +140,37 @@ col_i64(sqlite3_stmt *st, int i)
 	return sqlite3_column_int64(st, i);
 }
 
+/*
+ * For single-row queries: steps q once. CS_OK means a row is ready to be
+ * read, and row_end() must follow; otherwise q is already reset and the
+ * result is CS_E_NOTFOUND or a database error.
+ */
+static enum cs_err
+row_begin(struct sq *s, sqlite3_stmt *q, const char *what)
+{
+	int rc = sqlite3_step(q);
+	enum cs_err err = CS_E_NOTFOUND;
+
+	s->oom = false;
+	if (rc == SQLITE_ROW)
+		return CS_OK;
+	if (rc != SQLITE_DONE)
+		err = db_error(s, what);
+	done(q);
+	return err;
+}
+
+/* Finishes a row_begin(): drains q (an UPDATE ... RETURNING must run to
+ * completion) and reports an arena that ran out while copying. */
+static enum cs_err
+row_end(struct sq *s, sqlite3_stmt *q)
+{
+	while (sqlite3_step(q) == SQLITE_ROW)
+		;
+	done(q);
+	return s->oom ? CS_E_TOOBIG : CS_OK;
+}
+
 /* ---- connection ---- */
 
 static enum cs_err
@@ -396,8 +427,7 @@ sq_user_get(struct store *st, struct arena *a, int64_t id, const char *login,
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q;
-	enum cs_err err = CS_E_NOTFOUND;
-	int rc;
+	enum cs_err err;
 
 	if (login != NULL) {
 		q = prep(s, "SELECT " USER_COLS " FROM user WHERE login = ?1");
@@ -410,15 +440,10 @@ sq_user_get(struct store *st, struct arena *a, int64_t id, const char *login,
 	}
 	if (q == NULL)
 		return CS_E_DB;
-	s->oom = false;
-	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		read_user(s, a, q, 0, out);
-		err = s->oom ? CS_E_TOOBIG : CS_OK;
-	} else if (rc != SQLITE_DONE) {
-		err = db_error(s, "user_get");
-	}
-	done(q);
-	return err;
+	if ((err = row_begin(s, q, "user_get")) != CS_OK)
+		return err;
+	read_user(s, a, q, 0, out);
+	return row_end(s, q);
 }
 
 /* Collects up to limit rows of a prepared query into an arena array. */
@@ -583,25 +608,19 @@ sq_session_get(struct store *st, struct arena *a, const char *hash,
 	                          "s.expires_at, s.last_seen_at, " USER_COLS_U
 	                          " FROM session s JOIN user u ON u.id = "
 	                          "s.user_id WHERE s.hash = ?1");
-	enum cs_err err = CS_E_NOTFOUND;
-	int rc;
+	enum cs_err err;
 
 	if (q == NULL)
 		return CS_E_DB;
 	bind_str(q, 1, hash);
-	s->oom = false;
-	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		s_out->user_id = col_i64(q, 0);
-		s_out->created_at = col_i64(q, 1);
-		s_out->expires_at = col_i64(q, 2);
-		s_out->last_seen_at = col_i64(q, 3);
-		read_user(s, a, q, 4, u_out);
-		err = s->oom ? CS_E_TOOBIG : CS_OK;
-	} else if (rc != SQLITE_DONE) {
-		err = db_error(s, "session_get");
-	}
-	done(q);
-	return err;
+	if ((err = row_begin(s, q, "session_get")) != CS_OK)
+		return err;
+	s_out->user_id = col_i64(q, 0);
+	s_out->created_at = col_i64(q, 1);
+	s_out->expires_at = col_i64(q, 2);
+	s_out->last_seen_at = col_i64(q, 3);
+	read_user(s, a, q, 4, u_out);
+	return row_end(s, q);
 }
 
 static enum cs_err
@@ -695,22 +714,16 @@ sq_token_auth(struct store *st, struct arena *a, const char *hash,
 	sqlite3_stmt *q = prep(s, "SELECT " TOKEN_COLS ", " USER_COLS_U
 	                          " FROM token t JOIN user u ON u.id = "
 	                          "t.user_id WHERE t.hash = ?1");
-	enum cs_err err = CS_E_NOTFOUND;
-	int rc;
+	enum cs_err err;
 
 	if (q == NULL)
 		return CS_E_DB;
 	bind_str(q, 1, hash);
-	s->oom = false;
-	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		read_token(s, a, q, t_out);
-		read_user(s, a, q, 9, u_out);
-		err = s->oom ? CS_E_TOOBIG : CS_OK;
-	} else if (rc != SQLITE_DONE) {
-		err = db_error(s, "token_auth");
-	}
-	done(q);
-	return err;
+	if ((err = row_begin(s, q, "token_auth")) != CS_OK)
+		return err;
+	read_token(s, a, q, t_out);
+	read_user(s, a, q, 9, u_out);
+	return row_end(s, q);
 }
 
 static enum cs_err
@@ -719,21 +732,15 @@ sq_token_get(struct store *st, struct arena *a, int64_t id, struct token *out)
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(s, "SELECT " TOKEN_COLS " FROM token t JOIN "
 	                          "user u ON u.id = t.user_id WHERE t.id = ?1");
-	enum cs_err err = CS_E_NOTFOUND;
-	int rc;
+	enum cs_err err;
 
 	if (q == NULL)
 		return CS_E_DB;
 	sqlite3_bind_int64(q, 1, id);
-	s->oom = false;
-	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		read_token(s, a, q, out);
-		err = s->oom ? CS_E_TOOBIG : CS_OK;
-	} else if (rc != SQLITE_DONE) {
-		err = db_error(s, "token_get");
-	}
-	done(q);
-	return err;
+	if ((err = row_begin(s, q, "token_get")) != CS_OK)
+		return err;
+	read_token(s, a, q, out);
+	return row_end(s, q);
 }
 
 static enum cs_err
@@ -1141,25 +1148,16 @@ sq_job_claim(struct store *st, struct arena *a, int64_t now, int64_t lease,
 	       "(state = 'queued' AND run_after <= ?1) OR (state = 'running' "
 	       "AND lease_until < ?1) ORDER BY run_after, id LIMIT 1) "
 	       "RETURNING " JOB_COLS);
-	enum cs_err err = CS_E_NOTFOUND;
-	int rc;
+	enum cs_err err;
 
 	if (q == NULL)
 		return CS_E_DB;
 	sqlite3_bind_int64(q, 1, now);
 	sqlite3_bind_int64(q, 2, lease);
-	s->oom = false;
-	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		read_job(s, a, q, out);
-		err = s->oom ? CS_E_TOOBIG : CS_OK;
-		/* step to completion so the UPDATE is finished */
-		while (sqlite3_step(q) == SQLITE_ROW)
-			;
-	} else if (rc != SQLITE_DONE) {
-		err = db_error(s, "job_claim");
-	}
-	done(q);
-	return err;
+	if ((err = row_begin(s, q, "job_claim")) != CS_OK)
+		return err;
+	read_job(s, a, q, out);
+	return row_end(s, q);
 }
 
 static enum cs_err
@@ -1220,21 +1218,15 @@ sq_job_get(struct store *st, struct arena *a, int64_t id, struct job *out)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = prep(s, "SELECT " JOB_COLS " FROM job WHERE id = ?1");
-	enum cs_err err = CS_E_NOTFOUND;
-	int rc;
+	enum cs_err err;
 
 	if (q == NULL)
 		return CS_E_DB;
 	sqlite3_bind_int64(q, 1, id);
-	s->oom = false;
-	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		read_job(s, a, q, out);
-		err = s->oom ? CS_E_TOOBIG : CS_OK;
-	} else if (rc != SQLITE_DONE) {
-		err = db_error(s, "job_get");
-	}
-	done(q);
-	return err;
+	if ((err = row_begin(s, q, "job_get")) != CS_OK)
+		return err;
+	read_job(s, a, q, out);
+	return row_end(s, q);
 }
 
 static enum cs_err

@@ -30,12 +30,7 @@
 #define PW  "correct horse battery"
 #define PW2 "another long password"
 
-struct fx {
-	char dir[64];
-	char path[128];
-	struct store *st;
-	struct arena *a;
-};
+#include "store_fixture.h"
 
 static const struct actor cli = {.name = "cli:root", .user_id = 0};
 
@@ -47,79 +42,6 @@ static const struct login_policy policy = {
     .session_idle = 3600,
     .session_max = 86400,
 };
-
-static void
-rm_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char p[512];
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
-static int
-setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	char url[160];
-	int applied = -1;
-
-	if (f == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/cs-users-XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->path, sizeof(f->path), "%s/db", f->dir);
-	snprintf(url, sizeof(url), "sqlite:%s", f->path);
-	if (store_open(url, &f->st) != CS_OK ||
-	    store_call(f->st, migrate, false, NULL, NULL, &applied) != CS_OK) {
-		store_close(f->st);
-		rm_dir(f->dir);
-		free(f);
-		return -1;
-	}
-	f->a = arena_new(1 << 20);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	store_close(f->st);
-	arena_free(f->a);
-	rm_dir(f->dir);
-	free(f);
-	return 0;
-}
-
-static void
-sql(struct fx *f, const char *text)
-{
-	sqlite3 *db;
-	char *msg = NULL;
-
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_exec(db, text, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("%s: %s", text, msg ? msg : "?");
-	sqlite3_free(msg);
-	sqlite3_close(db);
-}
 
 /* A user stored directly, without hashing: for tests that never log in. */
 static int64_t
