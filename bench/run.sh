@@ -7,6 +7,12 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export CSIRTD_BIN="$ROOT/$BUILD/csirtd"
 echo "csirtd benchmarks on $(nproc) CPUs, $(date -u +%Y-%m-%d)"
+for b in "$ROOT/$BUILD"/bench/bench_*; do
+	[ -x "$b" ] || continue
+	echo
+	echo "== $(basename "$b")"
+	"$b"
+done
 for b in bench/*_bench.sh; do
 	echo
 	echo "== $b"
