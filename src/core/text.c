@@ -50,3 +50,49 @@ text_is_clean(const char *s, size_t max_bytes)
 			return false;
 	return true;
 }
+
+bool
+text_is_clean_multiline(const char *s, size_t max_bytes)
+{
+	size_t n = strlen(s);
+
+	if (n > max_bytes || !utf8_is_valid(s, n))
+		return false;
+	for (; *s; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t' &&
+		     *s != '\r') ||
+		    *s == 0x7f)
+			return false;
+	return true;
+}
+
+bool
+email_is_valid(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	return text_is_clean(s, 254) && at != NULL && at != s &&
+	       at[1] != '\0' && strchr(at + 1, '@') == NULL &&
+	       strchr(at + 1, '.') != NULL && strpbrk(s, " <>\"") == NULL;
+}
+
+bool
+language_list_is_valid(const char *s)
+{
+	size_t n = 0;
+
+	if (*s == '\0')
+		return true;
+	for (; *s; s++) {
+		if (*s == ',') {
+			if (n != 2)
+				return false;
+			n = 0;
+		} else if (*s >= 'a' && *s <= 'z') {
+			n++;
+		} else {
+			return false;
+		}
+	}
+	return n == 2;
+}

@@ -52,15 +52,9 @@ validate_fields(const struct user *u, struct verrs *ve)
 		verr_add(ve, "name",
 		         "must be at most 200 bytes of UTF-8 text without "
 		         "control characters");
-	if (u->email != NULL && u->email[0] != '\0') {
-		const char *at = strchr(u->email, '@');
-
-		if (strlen(u->email) > 254 || at == NULL || at == u->email ||
-		    at[1] == '\0' || strchr(at + 1, '@') != NULL ||
-		    strpbrk(u->email, " \t<>\"") != NULL ||
-		    !text_is_clean(u->email, 254))
-			verr_add(ve, "email", "is not an e-mail address");
-	}
+	if (u->email != NULL && u->email[0] != '\0' &&
+	    !email_is_valid(u->email))
+		verr_add(ve, "email", "is not an e-mail address");
 	if (u->role == ROLE_CONSTITUENT) {
 		if (u->org == NULL)
 			verr_add(ve, "org",

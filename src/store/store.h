@@ -25,7 +25,7 @@
 #include "core/arena.h"
 #include "core/err.h"
 
-#define STORE_OPS_VERSION 1
+#define STORE_OPS_VERSION 2
 
 enum role {
 	ROLE_ADMIN,
@@ -94,6 +94,28 @@ struct page {
 
 struct audit_filter {
 	const char *action, *actor; /* NULL = any */
+};
+
+/* constituency (version 2) */
+struct org {
+	int64_t id;
+	int64_t parent_id; /* 0 = none */
+	const char *name, *short_name, *sector, *country, *languages, *notes;
+	const char *parent_short; /* read only: the parent's short name */
+	int64_t version, created_at, updated_at;
+};
+
+struct contact {
+	int64_t id, org_id;
+	const char *name, *email, *phone, *role, *language;
+	int64_t created_at;
+};
+
+struct org_asset {
+	int64_t id, org_id;
+	const char *kind;  /* "cidr", "asn", "domain" */
+	const char *value; /* canonical form */
+	int64_t created_at;
 };
 
 struct store;
@@ -226,6 +248,44 @@ struct store_ops {
 	enum cs_err (*backup)(struct store *, const char *dest);
 	/* true when only one process may use the database at a time */
 	bool (*is_exclusive)(struct store *);
+
+	/* ---- version 2: the constituency ---- */
+	enum cs_err (*org_put)(struct store *, const struct org *,
+	                       int64_t *id_out);
+	/* by id when short_name is NULL */
+	enum cs_err (*org_get)(struct store *, struct arena *, int64_t id,
+	                       const char *short_name, struct org *out);
+	/* q: case-insensitive substring of name or short name, or NULL */
+	enum cs_err (*org_list)(struct store *, struct arena *, const char *q,
+	                        const struct page *, struct org **items_out,
+	                        size_t *n_out);
+	/* CS_E_STALE when o->version no longer matches */
+	enum cs_err (*org_update)(struct store *, const struct org *o,
+	                          int64_t now);
+	enum cs_err (*contact_put)(struct store *, const struct contact *,
+	                           int64_t *id_out);
+	enum cs_err (*contact_list)(struct store *, struct arena *,
+	                            int64_t org_id, const struct page *,
+	                            struct contact **items_out, size_t *n_out);
+	enum cs_err (*contact_delete)(struct store *, int64_t org_id,
+	                              int64_t id);
+	enum cs_err (*asset_put)(struct store *, const struct org_asset *,
+	                         int64_t *id_out);
+	/* kind NULL = every kind */
+	enum cs_err (*asset_list)(struct store *, struct arena *,
+	                          int64_t org_id, const char *kind,
+	                          const struct page *,
+	                          struct org_asset **items_out, size_t *n_out);
+	enum cs_err (*asset_get)(struct store *, struct arena *, int64_t org_id,
+	                         int64_t id, struct org_asset *out);
+	enum cs_err (*asset_delete)(struct store *, int64_t org_id, int64_t id);
+	/* every asset, in id order, for building the lookup index */
+	enum cs_err (*asset_scan)(struct store *,
+	                          enum cs_err (*fn)(void *ctx,
+	                                            const struct org_asset *),
+	                          void *ctx);
+	/* bumped by every asset change, by any process */
+	enum cs_err (*asset_version)(struct store *, int64_t *out);
 };
 
 /* Every backend starts its connection struct with this. */
