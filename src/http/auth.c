@@ -74,11 +74,41 @@ auth_request(struct request *req, enum access access)
 	req->authed = true;
 	req->actor.name = req->user.login;
 	req->actor.user_id = req->user.id;
-	if (access == ACCESS_ADMIN && req->user.role != ROLE_ADMIN) {
-		reply_problem(req, 403, "this needs the admin role");
-		return false;
+	switch (access) {
+	case ACCESS_ADMIN:
+		if (req->user.role != ROLE_ADMIN) {
+			reply_problem(req, 403, "this needs the admin role");
+			return false;
+		}
+		break;
+	case ACCESS_HANDLER:
+		if (req->user.role != ROLE_ADMIN &&
+		    req->user.role != ROLE_HANDLER) {
+			reply_problem(req, 403,
+			              "this needs the handler or admin role");
+			return false;
+		}
+		break;
+	case ACCESS_TEAM:
+		if (req->user.role == ROLE_CONSTITUENT) {
+			reply_problem(req, 403,
+			              "this is for members of the team");
+			return false;
+		}
+		break;
+	case ACCESS_PUBLIC:
+	case ACCESS_USER:
+		break;
 	}
 	return true;
+}
+
+bool
+auth_can_read_org(const struct request *req, const char *short_name)
+{
+	if (req->user.role != ROLE_CONSTITUENT)
+		return true;
+	return req->user.org != NULL && strcmp(req->user.org, short_name) == 0;
 }
 
 bool

@@ -21,4 +21,7 @@ bool auth_request(struct request *req, enum access access);
 /* Admin, or the user named login: for "read your own" resources. */
 bool auth_is_self_or_admin(const struct request *req, const char *login);
 
+/* The team reads every organisation; a constituent only its own. */
+bool auth_can_read_org(const struct request *req, const char *short_name);
+
 #endif

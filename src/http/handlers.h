@@ -35,4 +35,12 @@ void api_jobs_list(struct request *req);
 void api_jobs_create(struct request *req);
 void api_jobs_get(struct request *req);
 
+void api_orgs_list(struct request *req);
+void api_orgs_create(struct request *req);
+void api_orgs_get(struct request *req);
+void api_orgs_update(struct request *req);
+void api_contacts_list(struct request *req);
+void api_contacts_create(struct request *req);
+void api_contacts_delete(struct request *req);
+
 #endif

@@ -23,6 +23,14 @@ static const struct route routes[] = {
     {"GET", "/api/v1/jobs", ACCESS_ADMIN, api_jobs_list},
     {"POST", "/api/v1/jobs", ACCESS_ADMIN, api_jobs_create},
     {"GET", "/api/v1/jobs/{id}", ACCESS_ADMIN, api_jobs_get},
+    {"GET", "/api/v1/orgs", ACCESS_USER, api_orgs_list},
+    {"POST", "/api/v1/orgs", ACCESS_HANDLER, api_orgs_create},
+    {"GET", "/api/v1/orgs/{id}", ACCESS_USER, api_orgs_get},
+    {"PATCH", "/api/v1/orgs/{id}", ACCESS_HANDLER, api_orgs_update},
+    {"GET", "/api/v1/orgs/{id}/contacts", ACCESS_USER, api_contacts_list},
+    {"POST", "/api/v1/orgs/{id}/contacts", ACCESS_HANDLER, api_contacts_create},
+    {"DELETE", "/api/v1/orgs/{id}/contacts/{cid}", ACCESS_HANDLER,
+     api_contacts_delete},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -15,9 +15,11 @@
 struct request;
 
 enum access {
-	ACCESS_PUBLIC, /* no authentication */
-	ACCESS_USER,   /* any authenticated user; handlers narrow further */
-	ACCESS_ADMIN,  /* the admin role */
+	ACCESS_PUBLIC,  /* no authentication */
+	ACCESS_USER,    /* any authenticated user; handlers narrow further */
+	ACCESS_TEAM,    /* the team: admin, handler, viewer (read) */
+	ACCESS_HANDLER, /* changes by the team: admin, handler */
+	ACCESS_ADMIN,   /* the admin role */
 };
 
 #define ROUTE_PARAMS 4
