@@ -12,6 +12,7 @@
 
 #include "core/config.h"
 #include "core/credentials.h"
+#include "core/incidents.h"
 #include "store/store.h"
 
 struct metrics;
@@ -20,6 +21,7 @@ struct jobs;
 struct cs_server {
 	struct config cfg;
 	struct login_policy login;
+	struct incident_policy incidents;
 	struct store_pool *pool;
 	struct metrics *metrics;
 	struct jobs *jobs;

@@ -149,6 +149,13 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	    .session_idle = srv.cfg.session_idle,
 	    .session_max = srv.cfg.session_max,
 	};
+	srv.incidents.team_code = srv.cfg.team_code;
+	if (!priority_matrix_parse(srv.cfg.priority_matrix,
+	                           &srv.incidents.matrix) ||
+	    !sla_policy_parse(srv.cfg.sla, &srv.incidents.sla)) {
+		fprintf(stderr, "csirtd: bad [incidents] settings\n");
+		return EXIT_USAGE; /* unreachable: checked when read */
+	}
 	srv.secure_cookies = srv.cfg.tls_cert[0] != '\0' ||
 	                     strncmp(srv.cfg.public_url, "https://", 8) == 0;
 

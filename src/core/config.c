@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/incident.h"
 #include "core/log.h"
 
 enum type { T_STR, T_INT, T_DUR, T_SIZE, T_BOOL };
@@ -74,6 +75,22 @@ check_level(const char *v)
 }
 
 static bool
+check_matrix(const char *v)
+{
+	struct priority_matrix m;
+
+	return priority_matrix_parse(v, &m);
+}
+
+static bool
+check_sla(const char *v)
+{
+	struct sla_policy s;
+
+	return sla_policy_parse(v, &s);
+}
+
+static bool
 check_oneline(const char *v)
 {
 	for (; *v; v++)
@@ -133,6 +150,12 @@ static const struct directive dirs[] = {
      86400, NULL, "window in which failed logins are counted"},
     {"auth", "login_lockout", "CSIRTD_LOGIN_LOCKOUT", T_DUR, N(login_lockout),
      1, 86400, NULL, "how long a locked key stays locked"},
+    {"incidents", "priority_matrix", "CSIRTD_PRIORITY_MATRIX", T_STR,
+     S(priority_matrix), 0, 0, check_matrix,
+     "priority (1-4) per impact (rows critical..low) and urgency (digits "
+     "critical..low)"},
+    {"incidents", "sla", "CSIRTD_SLA", T_STR, S(sla), 0, 0, check_sla,
+     "first response / resolution deadlines for priorities 1 to 4"},
     {"jobs", "lease", "CSIRTD_JOB_LEASE", T_DUR, N(job_lease), 10, 86400, NULL,
      "a running job not finished in this time is run again"},
     {"jobs", "max_attempts", "CSIRTD_JOB_MAX_ATTEMPTS", T_INT,
@@ -171,6 +194,9 @@ config_defaults(struct config *c)
 	c->address_max_failures = 20;
 	c->login_window = 15 * 60;
 	c->login_lockout = 15 * 60;
+	snprintf(c->priority_matrix, sizeof(c->priority_matrix),
+	         "1122,1223,2234,2344");
+	snprintf(c->sla, sizeof(c->sla), "1h/1d,4h/3d,1d/7d,3d/30d");
 	c->job_lease = 300;
 	c->job_max_attempts = 8;
 	c->idempotency_ttl = 86400;

@@ -36,6 +36,8 @@ struct config {
 	/* [auth] */
 	int64_t session_idle, session_max, login_window, login_lockout;
 	int login_max_failures, address_max_failures;
+	/* [incidents] */
+	char priority_matrix[CONFIG_STR], sla[CONFIG_STR];
 	/* [jobs] */
 	int64_t job_lease, idempotency_ttl;
 	int job_max_attempts;

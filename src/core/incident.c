@@ -2,6 +2,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/clock.h"
 #include "core/incident.h"
 #include "core/text.h"
 
@@ -175,6 +176,37 @@ sla_policy_default(struct sla_policy *s)
 
 	memcpy(s->response, response, sizeof(response));
 	memcpy(s->resolve, resolve, sizeof(resolve));
+}
+
+bool
+sla_policy_parse(const char *text, struct sla_policy *out)
+{
+	struct sla_policy s;
+	char buf[128], *p = buf;
+
+	if (strlen(text) >= sizeof(buf))
+		return false;
+	memcpy(buf, text, strlen(text) + 1);
+	for (int i = 0; i < PRIORITY_LEVELS; i++) {
+		char *end = strchr(p, i < PRIORITY_LEVELS - 1 ? ',' : '\0');
+		char *slash;
+
+		if (end == NULL)
+			return false;
+		*end = '\0';
+		while (*p == ' ')
+			p++;
+		if ((slash = strchr(p, '/')) == NULL)
+			return false;
+		*slash = '\0';
+		if (!duration_parse(p, &s.response[i]) ||
+		    !duration_parse(slash + 1, &s.resolve[i]) ||
+		    s.response[i] <= 0 || s.response[i] > s.resolve[i])
+			return false;
+		p = end + 1;
+	}
+	*out = s;
+	return true;
 }
 
 /* allowed[from] is a bit set of targets */

@@ -76,6 +76,9 @@ struct sla_policy {
 	int64_t response[PRIORITY_LEVELS], resolve[PRIORITY_LEVELS];
 };
 void sla_policy_default(struct sla_policy *s);
+/* "1h/1d,4h/3d,1d/7d,3d/30d": response/resolution per priority 1..4; each
+ * response no longer than its resolution. */
+bool sla_policy_parse(const char *text, struct sla_policy *out);
 
 bool status_transition_ok(enum status from, enum status to);
 /* The statuses reachable from s, as "open, resolved", for a 409 answer. */

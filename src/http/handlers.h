@@ -43,4 +43,14 @@ void api_contacts_list(struct request *req);
 void api_contacts_create(struct request *req);
 void api_contacts_delete(struct request *req);
 
+void api_incidents_list(struct request *req);
+void api_incidents_create(struct request *req);
+void api_incidents_get(struct request *req);
+void api_incidents_update(struct request *req);
+void api_entries_list(struct request *req);
+void api_entries_create(struct request *req);
+void api_tasks_list(struct request *req);
+void api_tasks_create(struct request *req);
+void api_tasks_update(struct request *req);
+
 #endif

@@ -31,6 +31,17 @@ static const struct route routes[] = {
     {"POST", "/api/v1/orgs/{id}/contacts", ACCESS_HANDLER, api_contacts_create},
     {"DELETE", "/api/v1/orgs/{id}/contacts/{cid}", ACCESS_HANDLER,
      api_contacts_delete},
+    {"GET", "/api/v1/incidents", ACCESS_USER, api_incidents_list},
+    {"POST", "/api/v1/incidents", ACCESS_HANDLER, api_incidents_create},
+    {"GET", "/api/v1/incidents/{ref}", ACCESS_USER, api_incidents_get},
+    {"PATCH", "/api/v1/incidents/{ref}", ACCESS_HANDLER, api_incidents_update},
+    {"GET", "/api/v1/incidents/{ref}/entries", ACCESS_USER, api_entries_list},
+    {"POST", "/api/v1/incidents/{ref}/entries", ACCESS_HANDLER,
+     api_entries_create},
+    {"GET", "/api/v1/incidents/{ref}/tasks", ACCESS_TEAM, api_tasks_list},
+    {"POST", "/api/v1/incidents/{ref}/tasks", ACCESS_HANDLER, api_tasks_create},
+    {"PATCH", "/api/v1/incidents/{ref}/tasks/{id}", ACCESS_HANDLER,
+     api_tasks_update},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

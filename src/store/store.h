@@ -24,8 +24,9 @@
 
 #include "core/arena.h"
 #include "core/err.h"
+#include "core/incident.h"
 
-#define STORE_OPS_VERSION 2
+#define STORE_OPS_VERSION 3
 
 enum role {
 	ROLE_ADMIN,
@@ -116,6 +117,57 @@ struct org_asset {
 	const char *kind;  /* "cidr", "asn", "domain" */
 	const char *value; /* canonical form */
 	int64_t created_at;
+};
+
+/* incidents (version 3) */
+struct incident {
+	int64_t id;
+	const char *ref, *title, *summary;
+	const char *rsit_class, *rsit_type; /* NULL when unclassified */
+	enum tlp tlp;
+	enum pap pap;
+	enum level impact, urgency;
+	int priority;
+	enum status status;
+	enum resolution resolution;
+	int64_t owner_id;  /* 0 = unassigned */
+	const char *owner; /* read only: the owner's login */
+	int64_t response_due, resolve_due, first_response_at, resolved_at;
+	int64_t version, created_at, updated_at;
+	const char *created_by;
+	/* sets, as NULL-terminated arrays of logins / org short names / tags */
+	const char **members, **orgs, **tags;
+};
+
+/* Who reads: the one input of every visibility rule. */
+struct viewer {
+	int64_t user_id;
+	enum role role;
+	const char *org; /* a constituent's organisation */
+};
+
+struct incident_filter {
+	const char *status, *rsit_class, *rsit_type, *tag, *org;
+	int tlp;            /* -1 any */
+	int priority;       /* 0 any */
+	int64_t owner_id;   /* 0 any; -1 unassigned */
+	int64_t due_before; /* 0 any: active and resolve_due < this */
+};
+
+struct entry {
+	int64_t id, incident_id;
+	const char *kind, *visibility, *author, *body;
+	int64_t created_at;
+};
+
+struct task {
+	int64_t id, incident_id;
+	const char *title;
+	int64_t assignee_id;  /* 0 = none */
+	const char *assignee; /* read only */
+	int64_t due_at;
+	const char *state;
+	int64_t version, created_at, updated_at;
 };
 
 struct store;
@@ -286,6 +338,47 @@ struct store_ops {
 	                          void *ctx);
 	/* bumped by every asset change, by any process */
 	enum cs_err (*asset_version)(struct store *, int64_t *out);
+
+	/* ---- version 3: incidents ---- */
+	/* Takes the next reference number of year, stores the incident with
+	 * its sets and writes id and ref (arena) back into *inc. */
+	enum cs_err (*incident_put)(struct store *, struct arena *,
+	                            const char *team_code, int year,
+	                            struct incident *inc);
+	/* CS_E_NOTFOUND also when v may not read it (TLP, organisation) */
+	enum cs_err (*incident_get)(struct store *, struct arena *,
+	                            const struct viewer *v, const char *ref,
+	                            struct incident *out);
+	enum cs_err (*incident_list)(struct store *, struct arena *,
+	                             const struct viewer *v,
+	                             const struct incident_filter *f,
+	                             const struct page *,
+	                             struct incident **items_out,
+	                             size_t *n_out);
+	/* every scalar field and the sets; CS_E_STALE on version mismatch */
+	enum cs_err (*incident_update)(struct store *, const struct incident *,
+	                               int64_t now);
+	enum cs_err (*entry_put)(struct store *, const struct entry *,
+	                         int64_t *id_out);
+	enum cs_err (*entry_list)(struct store *, struct arena *,
+	                          int64_t incident_id, bool shared_only,
+	                          const struct page *, struct entry **items_out,
+	                          size_t *n_out);
+	enum cs_err (*task_put)(struct store *, const struct task *,
+	                        int64_t *id_out);
+	enum cs_err (*task_get)(struct store *, struct arena *,
+	                        int64_t incident_id, int64_t id,
+	                        struct task *out);
+	enum cs_err (*task_list)(struct store *, struct arena *,
+	                         int64_t incident_id, const struct page *,
+	                         struct task **items_out, size_t *n_out);
+	enum cs_err (*task_update)(struct store *, const struct task *,
+	                           int64_t now);
+	/* open tasks of an incident become cancelled; count in n_out */
+	enum cs_err (*task_cancel_open)(struct store *, int64_t incident_id,
+	                                int64_t now, int64_t *n_out);
+	enum cs_err (*task_count_open)(struct store *, int64_t incident_id,
+	                               int64_t *n_out);
 };
 
 /* Every backend starts its connection struct with this. */

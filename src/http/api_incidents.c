@@ -1,0 +1,536 @@
+/* api_incidents.c - incidents, their journal and their tasks. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/incidents.h"
+#include "http/api_util.h"
+#include "http/auth.h"
+#include "http/handlers.h"
+
+static void
+viewer_of(const struct request *req, struct viewer *v)
+{
+	v->user_id = req->user.id;
+	v->role = req->user.role;
+	v->org = req->user.org;
+}
+
+static json_t *
+list_json(const char **list)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; list != NULL && list[i] != NULL; i++)
+		json_array_append_new(arr, json_string(list[i]));
+	return arr;
+}
+
+static json_t *
+str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *
+incident_json(const struct incident *x)
+{
+	int64_t now = clock_now();
+	bool active = status_is_active(x->status);
+	bool breached =
+	    active && (x->resolve_due < now ||
+	               (x->first_response_at == 0 && x->response_due < now));
+	json_t *sla = json_pack(
+	    "{s:o,s:o,s:o,s:o,s:b}", "response_due", json_time(x->response_due),
+	    "resolve_due", json_time(x->resolve_due), "first_response_at",
+	    json_time(x->first_response_at), "resolved_at",
+	    json_time(x->resolved_at), "breached", breached);
+
+	return json_pack(
+	    "{s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:i,s:s,s:o,s:o,s:o,s:o,s:o,"
+	    "s:o,s:s,s:o,s:o}",
+	    "ref", x->ref, "title", x->title, "summary", x->summary,
+	    "rsit_class", str_or_null(x->rsit_class), "rsit_type",
+	    str_or_null(x->rsit_type), "tlp", tlp_name(x->tlp), "pap",
+	    pap_name(x->pap), "impact", level_name(x->impact), "urgency",
+	    level_name(x->urgency), "priority", x->priority, "status",
+	    status_name(x->status), "resolution",
+	    x->resolution != RES_NONE
+	        ? json_string(resolution_name(x->resolution))
+	        : json_null(),
+	    "owner", str_or_null(x->owner), "members", list_json(x->members),
+	    "orgs", list_json(x->orgs), "tags", list_json(x->tags), "sla", sla,
+	    "created_by", x->created_by, "created_at", json_time(x->created_at),
+	    "updated_at", json_time(x->updated_at));
+}
+
+static void
+reply_incident(struct request *req, int status, const struct incident *x)
+{
+	req_add_header(req, "ETag", etag_of(req, x->version));
+	reply_json(req, status, incident_json(x));
+}
+
+/* A JSON array of strings -> NULL-terminated arena array; absent -> NULL. */
+static const char **
+field_list(struct request *req, json_t *body, const char *name,
+           struct verrs *ve)
+{
+	json_t *v = json_object_get(body, name), *it;
+	const char **out;
+	size_t i;
+
+	if (v == NULL)
+		return NULL;
+	if (!json_is_array(v) || json_array_size(v) > 64) {
+		verr_add(ve, name, "must be a list of at most 64 strings");
+		return NULL;
+	}
+	out = arena_alloc(req->a, sizeof(*out) * (json_array_size(v) + 1));
+	if (out == NULL)
+		return NULL;
+	json_array_foreach(v, i, it)
+	{
+		if (!json_is_string(it) || json_string_length(it) > 200 ||
+		    strlen(json_string_value(it)) != json_string_length(it)) {
+			verr_add(ve, name, "must be a list of strings");
+			return NULL;
+		}
+		out[i] = json_string_value(it);
+	}
+	out[json_array_size(v)] = NULL;
+	return out;
+}
+
+/* Reads a named enum field: parse() returns false on an unknown name. */
+#define FIELD_ENUM(body, name, T, parse, out, msg, ve)                         \
+	do {                                                                   \
+		const char *s_ = field_str(body, name, false, 32, ve);         \
+		T e_;                                                          \
+		if (s_ != NULL) {                                              \
+			if (parse(s_, &e_))                                    \
+				(out) = (int)e_;                               \
+			else                                                   \
+				verr_add(ve, name, msg);                       \
+		}                                                              \
+	} while (0)
+
+static const char *const incident_fields[] = {
+    "title",  "summary", "rsit_class", "rsit_type",  "tlp",   "pap",
+    "impact", "urgency", "status",     "resolution", "owner", "members",
+    "orgs",   "tags",    "force",      NULL};
+
+static void
+read_input(struct request *req, json_t *body, struct incident_input *in,
+           struct verrs *ve)
+{
+	incident_input_init(in);
+	fields_known(body, incident_fields, ve);
+	in->title = field_str(body, "title", false, 300, ve);
+	in->summary = field_str(body, "summary", false, 100000, ve);
+	in->rsit_class = field_str(body, "rsit_class", false, 64, ve);
+	in->rsit_type = field_str(body, "rsit_type", false, 64, ve);
+	FIELD_ENUM(body, "tlp", enum tlp, tlp_parse, in->tlp,
+	           "must be CLEAR, GREEN, AMBER, AMBER+STRICT or RED", ve);
+	FIELD_ENUM(body, "pap", enum pap, pap_parse, in->pap,
+	           "must be CLEAR, GREEN, AMBER or RED", ve);
+	FIELD_ENUM(body, "impact", enum level, level_parse, in->impact,
+	           "must be critical, high, medium or low", ve);
+	FIELD_ENUM(body, "urgency", enum level, level_parse, in->urgency,
+	           "must be critical, high, medium or low", ve);
+	FIELD_ENUM(body, "status", enum status, status_parse, in->status,
+	           "must be new, open, stalled, resolved or closed", ve);
+	FIELD_ENUM(body, "resolution", enum resolution, resolution_parse,
+	           in->resolution,
+	           "must be fixed, mitigated, false-positive, duplicate, "
+	           "out-of-scope or no-response",
+	           ve);
+	if (json_object_get(body, "owner") != NULL) {
+		in->set_owner = true;
+		in->owner = field_str(body, "owner", false, 64, ve);
+	}
+	in->members = field_list(req, body, "members", ve);
+	in->orgs = field_list(req, body, "orgs", ve);
+	in->tags = field_list(req, body, "tags", ve);
+	in->force = field_bool(body, "force", ve) == 1;
+}
+
+void
+api_incidents_create(struct request *req)
+{
+	struct incident_input in;
+	struct verrs ve = {0};
+	struct incident x;
+	struct viewer v;
+	json_t *body;
+	enum cs_err err;
+	char *loc;
+
+	if (!req_json_object(req, &body))
+		return;
+	viewer_of(req, &v);
+	read_input(req, body, &in, &ve);
+	err = ve.n ? CS_E_INVAL
+	           : incidents_create(req_store(req), req->a,
+	                              &req->srv->incidents, &req->actor, &v,
+	                              &in, &x, &ve);
+	if (err == CS_E_INVAL) {
+		reply_verrs(req, 400, &ve);
+		json_decref(body);
+		return;
+	}
+	if (err != CS_OK) {
+		json_decref(body);
+		reply_err(req, err, NULL);
+		return;
+	}
+	loc = arena_printf(req->a, "/api/v1/incidents/%s", x.ref);
+	if (loc != NULL)
+		req_add_header(req, "Location", loc);
+	reply_incident(req, 201, &x);
+	json_decref(body);
+}
+
+void
+api_incidents_get(struct request *req)
+{
+	struct incident x;
+	struct viewer v;
+	enum cs_err err;
+
+	viewer_of(req, &v);
+	err = store_call(req_store(req), incident_get, req->a, &v,
+	                 req->params[0], &x);
+	if (err != CS_OK) {
+		reply_err(req, err,
+		          err == CS_E_NOTFOUND ? "no such incident" : NULL);
+		return;
+	}
+	reply_incident(req, 200, &x);
+}
+
+void
+api_incidents_update(struct request *req)
+{
+	struct incident_input in;
+	struct verrs ve = {0};
+	struct incident x;
+	struct viewer v;
+	const char *why = NULL;
+	json_t *body;
+	enum cs_err err;
+
+	viewer_of(req, &v);
+	if (!req_json_object(req, &body))
+		return;
+	read_input(req, body, &in, &ve);
+	if ((in.if_version = if_match_version(req)) < 0) {
+		json_decref(body);
+		reply_err(req, CS_E_STALE, NULL);
+		return;
+	}
+	if (ve.n == 0 && json_object_size(body) == 0)
+		verr_add(&ve, "body", "names no field to change");
+	err = ve.n ? CS_E_INVAL
+	           : incidents_update(req_store(req), req->a,
+	                              &req->srv->incidents, &req->actor, &v,
+	                              req->params[0], &in, &x, &ve, &why);
+	if (err == CS_E_INVAL) {
+		reply_verrs(req, 400, &ve);
+	} else if (err == CS_E_CONFLICT && why != NULL) {
+		reply_problem(req, 409, why);
+	} else if (err != CS_OK) {
+		reply_err(req, err,
+		          err == CS_E_NOTFOUND ? "no such incident" : NULL);
+	} else {
+		reply_incident(req, 200, &x);
+	}
+	json_decref(body);
+}
+
+void
+api_incidents_list(struct request *req)
+{
+	struct incident_filter f = {.tlp = -1};
+	const char *q, *sla, *within;
+	struct incident *rows;
+	struct viewer v;
+	struct page p;
+	size_t n;
+	enum cs_err err;
+	json_t *items;
+
+	if (!page_from_query(req, &p))
+		return;
+	viewer_of(req, &v);
+	f.status = req_query(req, "status");
+	f.rsit_class = req_query(req, "rsit_class");
+	f.rsit_type = req_query(req, "rsit_type");
+	f.org = req_query(req, "org");
+	f.tag = req_query(req, "tag");
+	if (f.status != NULL) {
+		enum status s;
+
+		if (!status_parse(f.status, &s)) {
+			reply_problem(req, 400, "unknown status");
+			return;
+		}
+		f.status = status_name(s);
+	}
+	if ((q = req_query(req, "tlp")) != NULL) {
+		enum tlp t;
+
+		if (!tlp_parse(q, &t)) {
+			reply_problem(req, 400, "unknown tlp");
+			return;
+		}
+		f.tlp = (int)t;
+	}
+	if ((q = req_query(req, "priority")) != NULL) {
+		if (strlen(q) != 1 || q[0] < '1' || q[0] > '4') {
+			reply_problem(req, 400, "priority must be 1 to 4");
+			return;
+		}
+		f.priority = q[0] - '0';
+	}
+	if ((q = req_query(req, "owner")) != NULL) {
+		struct user u;
+
+		if (strcmp(q, "none") == 0) {
+			f.owner_id = -1;
+		} else if (store_call(req_store(req), user_get, req->a, 0, q,
+		                      &u) == CS_OK) {
+			f.owner_id = u.id;
+		} else {
+			reply_problem(req, 400, "owner names no user");
+			return;
+		}
+	}
+	sla = req_query(req, "sla");
+	within = req_query(req, "due_within");
+	if (sla != NULL) {
+		if (strcmp(sla, "breached") != 0) {
+			reply_problem(req, 400, "sla must be breached");
+			return;
+		}
+		f.due_before = clock_now();
+	} else if (within != NULL) {
+		int64_t d;
+
+		if (!duration_parse(within, &d) || d <= 0) {
+			reply_problem(req, 400,
+			              "due_within is a duration such as 4h");
+			return;
+		}
+		f.due_before = clock_now() + d;
+	}
+	err = store_call(req_store(req), incident_list, req->a, &v, &f, &p,
+	                 &rows, &n);
+	if (err != CS_OK) {
+		reply_err(req, err, NULL);
+		return;
+	}
+	items = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(items, incident_json(&rows[i]));
+	reply_page(req, items, n, &p, n >= 2 ? rows[n - 2].id : 0);
+}
+
+/* The incident named in the path, if the caller may read it. */
+static bool
+incident_from_param(struct request *req, struct viewer *v, struct incident *x)
+{
+	enum cs_err err;
+
+	viewer_of(req, v);
+	err = store_call(req_store(req), incident_get, req->a, v,
+	                 req->params[0], x);
+	if (err != CS_OK) {
+		reply_err(req, err,
+		          err == CS_E_NOTFOUND ? "no such incident" : NULL);
+		return false;
+	}
+	return true;
+}
+
+static json_t *
+entry_json(const struct entry *e)
+{
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)e->id,
+	                 "kind", e->kind, "visibility", e->visibility, "author",
+	                 e->author, "body", e->body, "created_at",
+	                 json_time(e->created_at));
+}
+
+void
+api_entries_list(struct request *req)
+{
+	struct incident x;
+	struct viewer v;
+	struct entry *rows;
+	struct page p;
+	size_t n;
+	enum cs_err err;
+	json_t *items;
+
+	if (!page_from_query(req, &p) || !incident_from_param(req, &v, &x))
+		return;
+	/* constituents never see internal entries */
+	err = store_call(req_store(req), entry_list, req->a, x.id,
+	                 req->user.role == ROLE_CONSTITUENT, &p, &rows, &n);
+	if (err != CS_OK) {
+		reply_err(req, err, NULL);
+		return;
+	}
+	items = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(items, entry_json(&rows[i]));
+	reply_page(req, items, n, &p, n >= 2 ? rows[n - 2].id : 0);
+}
+
+void
+api_entries_create(struct request *req)
+{
+	static const char *const known[] = {"kind", "visibility", "body", NULL};
+	struct verrs ve = {0};
+	struct entry e = {0};
+	struct viewer v;
+	json_t *body;
+	enum cs_err err;
+
+	if (!req_json_object(req, &body))
+		return;
+	viewer_of(req, &v);
+	fields_known(body, known, &ve);
+	e.kind = field_str(body, "kind", false, 32, &ve);
+	e.visibility = field_str(body, "visibility", false, 32, &ve);
+	e.body = field_str(body, "body", true, 1000000, &ve);
+	if (e.kind == NULL)
+		e.kind = "note";
+	if (e.visibility == NULL)
+		e.visibility = "internal";
+	err = ve.n ? CS_E_INVAL
+	           : entries_add(req_store(req), req->a, &req->actor, &v,
+	                         req->params[0], &e, &ve);
+	if (err == CS_E_INVAL)
+		reply_verrs(req, 400, &ve);
+	else if (err != CS_OK)
+		reply_err(req, err,
+		          err == CS_E_NOTFOUND ? "no such incident" : NULL);
+	else
+		reply_json(req, 201, entry_json(&e));
+	json_decref(body);
+}
+
+static json_t *
+task_json(const struct task *t)
+{
+	return json_pack(
+	    "{s:I,s:s,s:o,s:o,s:s,s:o,s:o}", "id", (json_int_t)t->id, "title",
+	    t->title, "assignee", str_or_null(t->assignee), "due_at",
+	    json_time(t->due_at), "state", t->state, "created_at",
+	    json_time(t->created_at), "updated_at", json_time(t->updated_at));
+}
+
+void
+api_tasks_list(struct request *req)
+{
+	struct incident x;
+	struct viewer v;
+	struct task *rows;
+	struct page p;
+	size_t n;
+	enum cs_err err;
+	json_t *items;
+
+	if (!page_from_query(req, &p) || !incident_from_param(req, &v, &x))
+		return;
+	err =
+	    store_call(req_store(req), task_list, req->a, x.id, &p, &rows, &n);
+	if (err != CS_OK) {
+		reply_err(req, err, NULL);
+		return;
+	}
+	items = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(items, task_json(&rows[i]));
+	reply_page(req, items, n, &p, n >= 2 ? rows[n - 2].id : 0);
+}
+
+void
+api_tasks_create(struct request *req)
+{
+	static const char *const known[] = {"title", "assignee", NULL};
+	struct verrs ve = {0};
+	struct task t = {0};
+	struct viewer v;
+	const char *assignee;
+	json_t *body;
+	enum cs_err err;
+
+	if (!req_json_object(req, &body))
+		return;
+	viewer_of(req, &v);
+	fields_known(body, known, &ve);
+	t.title = field_str(body, "title", true, 300, &ve);
+	assignee = field_str(body, "assignee", false, 64, &ve);
+	err = ve.n ? CS_E_INVAL
+	           : tasks_add(req_store(req), req->a, &req->actor, &v,
+	                       req->params[0], &t, assignee, &ve);
+	if (err == CS_E_INVAL)
+		reply_verrs(req, 400, &ve);
+	else if (err != CS_OK)
+		reply_err(req, err,
+		          err == CS_E_NOTFOUND ? "no such incident" : NULL);
+	else {
+		req_add_header(req, "ETag", etag_of(req, t.version));
+		reply_json(req, 201, task_json(&t));
+	}
+	json_decref(body);
+}
+
+void
+api_tasks_update(struct request *req)
+{
+	static const char *const known[] = {"title", "assignee", "state", NULL};
+	struct verrs ve = {0};
+	struct viewer v;
+	struct task t;
+	const char *title, *state, *assignee = NULL;
+	bool set_assignee = false;
+	int64_t id, ifv;
+	json_t *body;
+	enum cs_err err;
+
+	if (!param_id(req, 1, &id))
+		return;
+	if ((ifv = if_match_version(req)) < 0) {
+		reply_err(req, CS_E_STALE, NULL);
+		return;
+	}
+	if (!req_json_object(req, &body))
+		return;
+	viewer_of(req, &v);
+	fields_known(body, known, &ve);
+	title = field_str(body, "title", false, 300, &ve);
+	state = field_str(body, "state", false, 16, &ve);
+	if (json_object_get(body, "assignee") != NULL) {
+		set_assignee = true;
+		assignee = field_str(body, "assignee", false, 64, &ve);
+	}
+	err = ve.n ? CS_E_INVAL
+	           : tasks_update(req_store(req), req->a, &req->actor, &v,
+	                          req->params[0], id, title, state,
+	                          set_assignee, assignee, ifv, &t, &ve);
+	if (err == CS_E_INVAL)
+		reply_verrs(req, 400, &ve);
+	else if (err != CS_OK)
+		reply_err(req, err,
+		          err == CS_E_NOTFOUND ? "no such incident or task"
+		                               : NULL);
+	else {
+		req_add_header(req, "ETag", etag_of(req, t.version));
+		reply_json(req, 200, task_json(&t));
+	}
+	json_decref(body);
+}
