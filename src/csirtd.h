@@ -17,6 +17,7 @@
 
 struct metrics;
 struct jobs;
+struct constituency_index;
 
 struct cs_server {
 	struct config cfg;
@@ -25,6 +26,7 @@ struct cs_server {
 	struct store_pool *pool;
 	struct metrics *metrics;
 	struct jobs *jobs;
+	struct constituency_index *constituency; /* the lookup index */
 	bool secure_cookies; /* served over TLS, directly or by a proxy */
 };
 

@@ -28,6 +28,7 @@ static const struct command {
     {"audit", cmd_audit, "verify the audit log's hash chain"},
     {"backup", cmd_backup, "write a consistent copy of the database"},
     {"job", cmd_job, "enqueue and list background jobs"},
+    {"import", cmd_import, "import constituency assets from CSV"},
     {"migrate", cmd_migrate, "apply or list database migrations"},
     {"config", cmd_config, "print the effective configuration"},
 };

@@ -12,6 +12,8 @@
 #include "cli/cli.h"
 #include "core/audit.h"
 #include "core/clock.h"
+#include "core/constituency.h"
+#include "core/xmalloc.h"
 #include "jobs/jobs.h"
 
 static const char audit_usage[] =
@@ -271,4 +273,97 @@ cmd_config(struct cli *c, int argc, char **argv)
 		       items[i].key, val);
 	}
 	return 0;
+}
+
+static const char import_usage[] =
+    "usage: csirtd import assets FILE\n"
+    "Imports network assets from CSV with the header org,kind,value (kind:\n"
+    "cidr, asn or domain; org: an organisation's short name). All or\n"
+    "nothing: every bad line is listed with its number and nothing is\n"
+    "stored; assets already present are skipped. FILE - reads stdin.\n";
+
+#define IMPORT_MAX (512u << 20)
+
+static char *
+read_all(FILE *f, size_t *len_out)
+{
+	size_t cap = 1 << 20, n = 0, r;
+	char *buf = xmalloc(cap);
+
+	while ((r = fread(buf + n, 1, cap - n, f)) > 0) {
+		n += r;
+		if (n == cap) {
+			if (cap >= IMPORT_MAX) {
+				free(buf);
+				return NULL;
+			}
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+	}
+	if (ferror(f)) {
+		free(buf);
+		return NULL;
+	}
+	*len_out = n;
+	return buf;
+}
+
+int
+cmd_import(struct cli *c, int argc, char **argv)
+{
+	struct import_result *res = xcalloc(1, sizeof(*res));
+	struct store *st = NULL;
+	struct arena *a = arena_new(256u << 20);
+	char *csv = NULL;
+	size_t len = 0;
+	FILE *f;
+	enum cs_err err;
+	int rc = 1;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			cli_usage(import_usage, 0);
+	if (argc != 3 || strcmp(argv[1], "assets") != 0)
+		cli_usage(import_usage, EXIT_USAGE);
+	f = strcmp(argv[2], "-") == 0 ? stdin : fopen(argv[2], "rb");
+	if (f == NULL) {
+		fprintf(stderr, "csirtd: %s: %s\n", argv[2], strerror(errno));
+		goto out;
+	}
+	csv = read_all(f, &len);
+	if (f != stdin)
+		fclose(f);
+	if (csv == NULL) {
+		fprintf(stderr, "csirtd: cannot read %s (at most %u MB)\n",
+		        argv[2], IMPORT_MAX >> 20);
+		goto out;
+	}
+	if (cli_open_store(c, &st) != 0)
+		goto out;
+	err = assets_import(st, a, &c->actor, csv, len, res);
+	if (err == CS_E_INVAL) {
+		for (size_t i = 0; i < res->nerrors && i < IMPORT_ERRORS_MAX;
+		     i++)
+			fprintf(stderr, "%s:%zu: %s\n", argv[2],
+			        res->errors[i].line, res->errors[i].message);
+		fprintf(stderr,
+		        "csirtd: %zu invalid line(s); nothing was imported\n",
+		        res->nerrors);
+		goto out;
+	}
+	if (err != CS_OK) {
+		fprintf(stderr, "csirtd: import: %s\n", cs_err_str(err));
+		goto out;
+	}
+	printf("%zu lines: %zu assets added, %zu already present\n", res->lines,
+	       res->added, res->skipped);
+	rc = 0;
+out:
+	free(csv);
+	free(res);
+	store_close(st);
+	arena_free(a);
+	return rc;
 }

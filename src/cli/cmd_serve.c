@@ -17,6 +17,7 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "core/constituency.h"
 #include "jobs/jobs.h"
 #include "store/datadir.h"
 
@@ -203,6 +204,16 @@ cmd_serve(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	srv.metrics = metrics_new(router_count());
+	srv.constituency = constituency_index_new();
+	st = store_acquire(srv.pool);
+	if (constituency_index_sync(srv.constituency, st) != CS_OK) {
+		store_release(srv.pool, st);
+		st = NULL;
+		log_error("msg=\"cannot build the constituency index\"");
+		goto out;
+	}
+	store_release(srv.pool, st);
+	st = NULL;
 	if (srv.cfg.workers > 0) {
 		struct jobs_config jc = {
 		    .database = srv.cfg.db_url,
@@ -231,6 +242,7 @@ out:
 	jobs_stop(srv.jobs);
 	store_pool_free(srv.pool);
 	metrics_free(srv.metrics);
+	constituency_index_free(srv.constituency);
 	store_close(st);
 	if (lockfd >= 0)
 		close(lockfd);

@@ -43,6 +43,11 @@ void api_contacts_list(struct request *req);
 void api_contacts_create(struct request *req);
 void api_contacts_delete(struct request *req);
 
+void api_assets_list(struct request *req);
+void api_assets_create(struct request *req);
+void api_assets_delete(struct request *req);
+void api_assets_import(struct request *req);
+void api_lookup(struct request *req);
 void api_incidents_list(struct request *req);
 void api_incidents_create(struct request *req);
 void api_incidents_get(struct request *req);
