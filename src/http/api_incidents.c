@@ -4,6 +4,7 @@
 
 #include "core/clock.h"
 #include "core/incidents.h"
+#include "core/markdown.h"
 #include "http/api_util.h"
 #include "http/auth.h"
 #include "http/handlers.h"
@@ -33,8 +34,9 @@ str_or_null(const char *s)
 }
 
 static json_t *
-incident_json(const struct incident *x)
+incident_json(struct arena *a, const struct incident *x)
 {
+	const char *html = markdown_html(a, x->summary);
 	int64_t now = clock_now();
 	bool active = status_is_active(x->status);
 	bool breached =
@@ -46,7 +48,7 @@ incident_json(const struct incident *x)
 	    json_time(x->first_response_at), "resolved_at",
 	    json_time(x->resolved_at), "breached", breached);
 
-	return json_pack(
+	json_t *out = json_pack(
 	    "{s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:i,s:s,s:o,s:o,s:o,s:o,s:o,"
 	    "s:o,s:s,s:o,s:o}",
 	    "ref", x->ref, "title", x->title, "summary", x->summary,
@@ -62,13 +64,16 @@ incident_json(const struct incident *x)
 	    "orgs", list_json(x->orgs), "tags", list_json(x->tags), "sla", sla,
 	    "created_by", x->created_by, "created_at", json_time(x->created_at),
 	    "updated_at", json_time(x->updated_at));
+	/* the summary rendered from Markdown in safe mode, ready for a page */
+	json_object_set_new(out, "summary_html", json_string(html ? html : ""));
+	return out;
 }
 
 static void
 reply_incident(struct request *req, int status, const struct incident *x)
 {
 	req_add_header(req, "ETag", etag_of(req, x->version));
-	reply_json(req, status, incident_json(x));
+	reply_json(req, status, incident_json(req->a, x));
 }
 
 /* A JSON array of strings -> NULL-terminated arena array; absent -> NULL. */
@@ -332,7 +337,7 @@ api_incidents_list(struct request *req)
 	}
 	items = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(items, incident_json(&rows[i]));
+		json_array_append_new(items, incident_json(req->a, &rows[i]));
 	reply_page(req, items, n, &p, n >= 2 ? rows[n - 2].id : 0);
 }
 

@@ -193,3 +193,12 @@ def test_audit_rows(server, h):
     assert any(r["detail"].get("ref") == x["ref"] and r["detail"].get("from") == "new"
                for r in rows)
     assert server.cli("audit", "verify").returncode == 0
+
+
+def test_summary_markdown_is_rendered_safely(h):
+    x = new(h, summary="**Phishing** kit at [site](https://evil.example/)\n\n"
+                       "<script>alert(1)</script> [x](javascript:alert(1))")
+    html = x["summary_html"]
+    assert "<strong>Phishing</strong>" in html
+    assert "<script" not in html and "javascript:" not in html
+    assert x["summary"].startswith("**Phishing**")
