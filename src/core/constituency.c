@@ -470,7 +470,8 @@ constituency_index_sync(struct constituency_index *ci, struct store *st)
 		snapshot_free(s);
 		return err;
 	}
-	qsort(s->asns, s->nasns, sizeof(*s->asns), asn_cmp);
+	if (s->nasns > 0)
+		qsort(s->asns, s->nasns, sizeof(*s->asns), asn_cmp);
 	pthread_rwlock_wrlock(&ci->lock);
 	old = ci->cur;
 	ci->cur = s;

@@ -189,10 +189,10 @@ status_entry(struct store *st, const struct actor *by, int64_t incident_id,
 }
 
 enum cs_err
-incidents_create(struct store *st, struct arena *a,
-                 const struct incident_policy *pol, const struct actor *by,
-                 const struct viewer *v, const struct incident_input *in,
-                 struct incident *out, struct verrs *ve)
+incidents_create_txn(struct store *st, struct arena *a,
+                     const struct incident_policy *pol, const struct actor *by,
+                     const struct viewer *v, const struct incident_input *in,
+                     struct incident *out, struct verrs *ve)
 {
 	struct incident x = {0};
 	int64_t now = clock_now();
@@ -218,24 +218,39 @@ incidents_create(struct store *st, struct arena *a,
 	x.response_due = now + pol->sla.response[x.priority - 1];
 	x.resolve_due = now + pol->sla.resolve[x.priority - 1];
 	gmtime_r(&tt, &tm);
-	if ((err = store_begin(st, true)) != CS_OK)
-		return err;
 	if ((err = resolve(st, a, in, &x, ve)) != CS_OK)
-		goto out;
+		return err;
 	if ((err = store_call(st, incident_put, a, pol->team_code,
 	                      tm.tm_year + 1900, &x)) != CS_OK)
-		goto out;
+		return err;
 	if ((err = status_entry(st, by, x.id, "created", now)) != CS_OK)
-		goto out;
+		return err;
 	if ((err = audit_incident(st, a, by, "incident.create", &x, NULL,
 	                          now)) != CS_OK)
-		goto out;
+		return err;
 	err = store_call(st, incident_get, a, v, x.ref, out);
-	if (err == CS_E_NOTFOUND) /* e.g. TLP:RED without being a member */
+	if (err == CS_E_NOTFOUND) { /* e.g. TLP:RED without being a member */
 		*out = x;
-	err = err == CS_E_NOTFOUND ? CS_OK : err;
-out:
-	return store_end(st, err);
+		err = CS_OK;
+	}
+	return err;
+}
+
+enum cs_err
+incidents_create(struct store *st, struct arena *a,
+                 const struct incident_policy *pol, const struct actor *by,
+                 const struct viewer *v, const struct incident_input *in,
+                 struct incident *out, struct verrs *ve)
+{
+	enum cs_err err;
+
+	validate(in, true, ve);
+	if (ve->n > 0)
+		return CS_E_INVAL;
+	if ((err = store_begin(st, true)) != CS_OK)
+		return err;
+	return store_end(st,
+	                 incidents_create_txn(st, a, pol, by, v, in, out, ve));
 }
 
 enum cs_err

@@ -45,6 +45,12 @@ enum cs_err incidents_create(struct store *st, struct arena *a,
                              const struct actor *by, const struct viewer *v,
                              const struct incident_input *in,
                              struct incident *out, struct verrs *ve);
+/* The same inside the caller's write transaction (triage of a report). */
+enum cs_err incidents_create_txn(struct store *st, struct arena *a,
+                                 const struct incident_policy *pol,
+                                 const struct actor *by, const struct viewer *v,
+                                 const struct incident_input *in,
+                                 struct incident *out, struct verrs *ve);
 /* On CS_E_CONFLICT for a transition, *why says what is allowed. */
 enum cs_err incidents_update(struct store *st, struct arena *a,
                              const struct incident_policy *pol,

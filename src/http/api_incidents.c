@@ -33,8 +33,8 @@ str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-static json_t *
-incident_json(struct arena *a, const struct incident *x)
+json_t *
+api_incident_json(struct arena *a, const struct incident *x)
 {
 	const char *html = markdown_html(a, x->summary);
 	int64_t now = clock_now();
@@ -73,7 +73,7 @@ static void
 reply_incident(struct request *req, int status, const struct incident *x)
 {
 	req_add_header(req, "ETag", etag_of(req, x->version));
-	reply_json(req, status, incident_json(req->a, x));
+	reply_json(req, status, api_incident_json(req->a, x));
 }
 
 /* A JSON array of strings -> NULL-terminated arena array; absent -> NULL. */
@@ -337,7 +337,7 @@ api_incidents_list(struct request *req)
 	}
 	items = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(items, incident_json(req->a, &rows[i]));
+		json_array_append_new(items, api_incident_json(req->a, &rows[i]));
 	reply_page(req, items, n, &p, n >= 2 ? rows[n - 2].id : 0);
 }
 

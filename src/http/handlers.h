@@ -8,7 +8,14 @@
 #ifndef CS_HANDLERS_H
 #define CS_HANDLERS_H
 
+#include <jansson.h>
+
 struct request;
+struct arena;
+struct incident;
+
+/* The incident as every endpoint shows it (api_incidents.c). */
+json_t *api_incident_json(struct arena *a, const struct incident *x);
 
 void api_root(struct request *req);
 void api_healthz(struct request *req);
@@ -48,6 +55,10 @@ void api_assets_create(struct request *req);
 void api_assets_delete(struct request *req);
 void api_assets_import(struct request *req);
 void api_lookup(struct request *req);
+void api_reports_list(struct request *req);
+void api_reports_create(struct request *req);
+void api_reports_get(struct request *req);
+void api_reports_triage(struct request *req);
 void api_incidents_list(struct request *req);
 void api_incidents_create(struct request *req);
 void api_incidents_get(struct request *req);
@@ -57,5 +68,10 @@ void api_entries_create(struct request *req);
 void api_tasks_list(struct request *req);
 void api_tasks_create(struct request *req);
 void api_tasks_update(struct request *req);
+
+void api_observables_list(struct request *req);
+void api_observables_create(struct request *req);
+void api_observables_delete(struct request *req);
+void api_observables_extract(struct request *req);
 
 #endif

@@ -1,3 +1,4 @@
+#include <stdint.h>
 #include <string.h>
 
 #include "http/handlers.h"
@@ -37,6 +38,10 @@ static const struct route routes[] = {
      api_assets_delete},
     {"POST", "/api/v1/assets:import", ACCESS_HANDLER, api_assets_import},
     {"GET", "/api/v1/lookup", ACCESS_USER, api_lookup},
+    {"GET", "/api/v1/reports", ACCESS_TEAM, api_reports_list},
+    {"POST", "/api/v1/reports", ACCESS_HANDLER, api_reports_create},
+    {"GET", "/api/v1/reports/{id}", ACCESS_TEAM, api_reports_get},
+    {"POST", "/api/v1/reports/{id}:triage", ACCESS_HANDLER, api_reports_triage},
     {"GET", "/api/v1/incidents", ACCESS_USER, api_incidents_list},
     {"POST", "/api/v1/incidents", ACCESS_HANDLER, api_incidents_create},
     {"GET", "/api/v1/incidents/{ref}", ACCESS_USER, api_incidents_get},
@@ -48,15 +53,25 @@ static const struct route routes[] = {
     {"POST", "/api/v1/incidents/{ref}/tasks", ACCESS_HANDLER, api_tasks_create},
     {"PATCH", "/api/v1/incidents/{ref}/tasks/{id}", ACCESS_HANDLER,
      api_tasks_update},
+    {"GET", "/api/v1/incidents/{ref}/observables", ACCESS_USER,
+     api_observables_list},
+    {"POST", "/api/v1/incidents/{ref}/observables", ACCESS_HANDLER,
+     api_observables_create},
+    {"DELETE", "/api/v1/incidents/{ref}/observables/{id}", ACCESS_HANDLER,
+     api_observables_delete},
+    {"POST", "/api/v1/incidents/{ref}/observables:extract", ACCESS_HANDLER,
+     api_observables_extract},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
-/* Matches path (already split into segs) against one pattern. */
+/* Matches path (already split into segs) against one pattern. A parameter
+ * segment may carry a literal suffix ("{id}:triage" matches "42:triage" and
+ * binds "42"); the suffix is cut off only once the whole route matched. */
 static bool
 match(const char *pattern, char *const *segs, size_t nsegs,
       const char *params[ROUTE_PARAMS])
 {
-	size_t i = 0, np = 0;
+	size_t i = 0, np = 0, cut[ROUTE_PARAMS] = {0};
 	const char *p = pattern + 1;
 
 	if (strcmp(pattern, "/") == 0)
@@ -68,8 +83,16 @@ match(const char *pattern, char *const *segs, size_t nsegs,
 		if (i >= nsegs)
 			return false;
 		if (p[0] == '{') {
-			if (np >= ROUTE_PARAMS || segs[i][0] == '\0')
+			const char *close = memchr(p, '}', len);
+			size_t slen = close ? len - (size_t)(close + 1 - p) : 0;
+			size_t seglen = strlen(segs[i]);
+
+			if (close == NULL || np >= ROUTE_PARAMS ||
+			    seglen <= slen ||
+			    memcmp(segs[i] + seglen - slen, close + 1, slen) !=
+			        0)
 				return false;
+			cut[np] = seglen - slen;
 			params[np++] = segs[i];
 		} else if (strlen(segs[i]) != len ||
 		           strncmp(segs[i], p, len) != 0) {
@@ -80,7 +103,11 @@ match(const char *pattern, char *const *segs, size_t nsegs,
 		if (*p == '/')
 			p++;
 	}
-	return i == nsegs;
+	if (i != nsegs)
+		return false;
+	for (size_t k = 0; k < np; k++)
+		((char *)(uintptr_t)params[k])[cut[k]] = '\0';
+	return true;
 }
 
 int

@@ -8,20 +8,6 @@
 
 /* ---- incidents ---- */
 
-/* Who may read an incident, in SQL: the one place the read rule lives.
- * ?20 viewer id, ?21 viewer role, ?22 a constituent's organisation. The team
- * reads everything but TLP:RED incidents it neither owns nor is a member
- * of; a constituent reads the incidents of its own organisation, and
- * TLP:RED ones only as a member. */
-#define VISIBLE                                                                \
-	"((?21 <> 'constituent' AND (i.tlp <> 'RED' OR i.owner_id = ?20 OR "   \
-	"EXISTS (SELECT 1 FROM incident_member m WHERE m.incident_id = i.id "  \
-	"AND m.user_id = ?20))) OR (?21 = 'constituent' AND EXISTS (SELECT 1 " \
-	"FROM incident_org io JOIN org o ON o.id = io.org_id WHERE "           \
-	"io.incident_id = i.id AND o.short_name = ?22) AND (i.tlp <> 'RED' "   \
-	"OR EXISTS (SELECT 1 FROM incident_member m WHERE m.incident_id = "    \
-	"i.id AND m.user_id = ?20))))"
-
 #define INCIDENT_COLS                                                          \
 	"i.id, i.ref, i.title, i.summary, i.rsit_class, i.rsit_type, i.tlp, "  \
 	"i.pap, i.impact, i.urgency, i.priority, i.status, i.resolution, "     \
@@ -37,8 +23,8 @@
 	"(SELECT group_concat(t.tag, ',') FROM (SELECT tag FROM incident_tag " \
 	"WHERE incident_id = i.id ORDER BY tag) t)"
 
-static void
-bind_viewer(sqlite3_stmt *q, const struct viewer *v)
+void
+sq_bind_viewer(sqlite3_stmt *q, const struct viewer *v)
 {
 	sqlite3_bind_int64(q, 20, v->user_id);
 	sq_bind_str(q, 21, role_name(v->role));
@@ -247,7 +233,7 @@ sq_incident_get(struct store *st, struct arena *a, const struct viewer *v,
 	if (q == NULL)
 		return CS_E_DB;
 	sq_bind_str(q, 1, ref);
-	bind_viewer(q, v);
+	sq_bind_viewer(q, v);
 	if ((err = sq_row_begin(s, q, "incident_get")) != CS_OK)
 		return err;
 	read_incident(s, a, q, out);
@@ -293,7 +279,7 @@ sq_incident_list(struct store *st, struct arena *a, const struct viewer *v,
 	sq_bind_str(q, 9, f->tag);
 	sqlite3_bind_int64(q, 10, f->due_before);
 	sqlite3_bind_int(q, 11, p->limit);
-	bind_viewer(q, v);
+	sq_bind_viewer(q, v);
 	COLLECT(s, a, q, struct incident, items_out, n_out, p->limit,
 	        read_incident(s, a, q, it_));
 	return CS_OK;

@@ -7,7 +7,8 @@
  * sqlite_auth.c users, sessions, tokens, throttles and idempotency keys;
  * sqlite_system.c the audit log, jobs and maintenance;
  * sqlite_constituency.c organisations, contacts and assets;
- * sqlite_incidents.c incidents, their journal and tasks.
+ * sqlite_incidents.c incidents, their journal and tasks;
+ * sqlite_observables.c observables and their correlation.
  */
 #ifndef CS_SQLITE_INT_H
 #define CS_SQLITE_INT_H
@@ -20,7 +21,7 @@
 
 #include "store/store.h"
 
-#define NSTMT   96
+#define NSTMT   256
 #define BUSY_MS 10000
 
 struct sq {
@@ -204,5 +205,49 @@ enum cs_err sq_task_cancel_open(struct store *st, int64_t incident_id,
                                 int64_t now, int64_t *n_out);
 enum cs_err sq_task_count_open(struct store *st, int64_t incident_id,
                                int64_t *n_out);
+
+/* Who may read an incident, in SQL: the one place the read rule lives, for
+ * a query where i is the incident. ?20 viewer id, ?21 viewer role, ?22 a
+ * constituent's organisation, bound by sq_bind_viewer(). The team reads
+ * everything but TLP:RED incidents it neither owns nor is a member of; a
+ * constituent reads the incidents of its own organisation, and TLP:RED
+ * ones only as a member. */
+#define VISIBLE                                                                \
+	"((?21 <> 'constituent' AND (i.tlp <> 'RED' OR i.owner_id = ?20 OR "   \
+	"EXISTS (SELECT 1 FROM incident_member m WHERE m.incident_id = i.id "  \
+	"AND m.user_id = ?20))) OR (?21 = 'constituent' AND EXISTS (SELECT 1 " \
+	"FROM incident_org io JOIN org o ON o.id = io.org_id WHERE "           \
+	"io.incident_id = i.id AND o.short_name = ?22) AND (i.tlp <> 'RED' "   \
+	"OR EXISTS (SELECT 1 FROM incident_member m WHERE m.incident_id = "    \
+	"i.id AND m.user_id = ?20))))"
+
+void sq_bind_viewer(sqlite3_stmt *q, const struct viewer *v);
+enum cs_err sq_observable_put(struct store *st, const struct observable *x,
+                              int64_t *id_out, bool *created_out);
+enum cs_err sq_observable_get(struct store *st, struct arena *a,
+                              int64_t incident_id, int64_t id,
+                              struct observable *out);
+enum cs_err sq_observable_list(struct store *st, struct arena *a,
+                               int64_t incident_id, const struct page *p,
+                               struct observable **items_out, size_t *n_out);
+enum cs_err sq_observable_delete(struct store *st, int64_t incident_id,
+                                 int64_t id);
+enum cs_err sq_observable_correlate(struct store *st, struct arena *a,
+                                    const struct viewer *v, int64_t incident_id,
+                                    const struct observable *obs, size_t n,
+                                    int max_each,
+                                    struct correlation **items_out,
+                                    size_t *n_out);
+
+enum cs_err sq_report_put(struct store *st, const struct report *r,
+                          int64_t *id_out);
+enum cs_err sq_report_get(struct store *st, struct arena *a, int64_t id,
+                          struct report *out);
+enum cs_err sq_report_list(struct store *st, struct arena *a,
+                           const char *status, const char *source,
+                           const struct page *p, struct report **items_out,
+                           size_t *n_out);
+enum cs_err sq_report_triage(struct store *st, const struct report *r,
+                             int64_t now);
 
 #endif

@@ -26,7 +26,7 @@
 #include "core/err.h"
 #include "core/incident.h"
 
-#define STORE_OPS_VERSION 3
+#define STORE_OPS_VERSION 5
 
 enum role {
 	ROLE_ADMIN,
@@ -168,6 +168,40 @@ struct task {
 	int64_t due_at;
 	const char *state;
 	int64_t version, created_at, updated_at;
+};
+
+/* observables (version 4) */
+struct observable {
+	int64_t id, incident_id;
+	const char *type;  /* ioc_type_name() */
+	const char *value; /* canonical form (ioc_normalise) */
+	bool to_ids;
+	int tlp;             /* enum tlp, -1 = none of its own */
+	const char *comment; /* "" when none */
+	int64_t first_seen, last_seen;
+	const char *created_by;
+	int64_t created_at;
+};
+
+/* Another incident holding observable number index of a list. */
+struct correlation {
+	size_t index;
+	int64_t incident_id;
+	const char *ref, *title;
+};
+
+/* reports (version 5) */
+struct report {
+	int64_t id;
+	const char *source; /* web, api, email, feed */
+	const char *reporter, *subject, *body, *language;
+	enum tlp tlp;
+	const char *status;       /* new, triaged, merged, rejected, spam */
+	int64_t incident_id;      /* 0 = none */
+	const char *incident_ref; /* read only */
+	int64_t received_at;
+	const char *created_by, *triaged_by;
+	int64_t triaged_at, version;
 };
 
 struct store;
@@ -379,6 +413,46 @@ struct store_ops {
 	                                int64_t now, int64_t *n_out);
 	enum cs_err (*task_count_open)(struct store *, int64_t incident_id,
 	                               int64_t *n_out);
+
+	/* ---- version 4: observables ---- */
+	/* Inserts x; when (incident_id, type, value) is there already, only
+	 * moves its last_seen to x->last_seen (if later). Writes the row's id
+	 * and whether it was inserted. */
+	enum cs_err (*observable_put)(struct store *,
+	                              const struct observable *x,
+	                              int64_t *id_out, bool *created_out);
+	enum cs_err (*observable_get)(struct store *, struct arena *,
+	                              int64_t incident_id, int64_t id,
+	                              struct observable *out);
+	/* in id order */
+	enum cs_err (*observable_list)(struct store *, struct arena *,
+	                               int64_t incident_id, const struct page *,
+	                               struct observable **items_out,
+	                               size_t *n_out);
+	/* CS_E_NOTFOUND when there is no such observable on the incident */
+	enum cs_err (*observable_delete)(struct store *, int64_t incident_id,
+	                                 int64_t id);
+	/* For each of the n observables (type, value), the incidents other
+	 * than incident_id holding the same one that v may read (the
+	 * incident_get rule), newest first, at most max_each per observable. */
+	enum cs_err (*observable_correlate)(
+	    struct store *, struct arena *, const struct viewer *v,
+	    int64_t incident_id, const struct observable *obs, size_t n,
+	    int max_each, struct correlation **items_out, size_t *n_out);
+
+	/* ---- version 5: reports ---- */
+	enum cs_err (*report_put)(struct store *, const struct report *,
+	                          int64_t *id_out);
+	enum cs_err (*report_get)(struct store *, struct arena *, int64_t id,
+	                          struct report *out);
+	/* newest first; status, source NULL = any */
+	enum cs_err (*report_list)(struct store *, struct arena *,
+	                           const char *status, const char *source,
+	                           const struct page *,
+	                           struct report **items_out, size_t *n_out);
+	/* status, incident_id, triaged_by; CS_E_STALE on version mismatch */
+	enum cs_err (*report_triage)(struct store *, const struct report *,
+	                             int64_t now);
 };
 
 /* Every backend starts its connection struct with this. */

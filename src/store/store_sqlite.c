@@ -431,4 +431,13 @@ const struct store_ops store_sqlite_ops = {
     .task_update = sq_task_update,
     .task_cancel_open = sq_task_cancel_open,
     .task_count_open = sq_task_count_open,
+    .observable_put = sq_observable_put,
+    .observable_get = sq_observable_get,
+    .observable_list = sq_observable_list,
+    .observable_delete = sq_observable_delete,
+    .observable_correlate = sq_observable_correlate,
+    .report_put = sq_report_put,
+    .report_get = sq_report_get,
+    .report_list = sq_report_list,
+    .report_triage = sq_report_triage,
 };

@@ -1,0 +1,299 @@
+/*
+ * api_observables.c - observables (IOCs) of incidents: list, add, remove,
+ * and extraction from free text.
+ *
+ * Reading follows the incident: whoever may read it (constituents
+ * included) reads its observables, and each comes with the other incidents
+ * holding the same one that the caller may read (at most CORR_MAX, newest
+ * first). The team's own domains, skipped by extraction unless skip_own is
+ * false, are the domain of the team e-mail address ([team] email) and its
+ * subdomains; there is no separate setting.
+ */
+#include <string.h>
+
+#include "core/observables.h"
+#include "http/api_util.h"
+#include "http/handlers.h"
+
+#define CORR_MAX 20 /* correlated incidents shown per observable */
+
+static void
+viewer_of(const struct request *req, struct viewer *v)
+{
+	v->user_id = req->user.id;
+	v->role = req->user.role;
+	v->org = req->user.org;
+}
+
+/* The incident named in the path, if the caller may read it. */
+static bool
+incident_from_param(struct request *req, struct viewer *v, struct incident *x)
+{
+	enum cs_err err;
+
+	viewer_of(req, v);
+	err = store_call(req_store(req), incident_get, req->a, v,
+	                 req->params[0], x);
+	if (err != CS_OK) {
+		reply_err(req, err,
+		          err == CS_E_NOTFOUND ? "no such incident" : NULL);
+		return false;
+	}
+	return true;
+}
+
+/* c[*j ...] are the correlations of observable index (c is in index
+ * order); moves *j past them. */
+static json_t *
+observable_json(const struct observable *o, size_t index,
+                const struct correlation *c, size_t nc, size_t *j)
+{
+	json_t *corr = json_array();
+
+	while (*j < nc && c[*j].index < index)
+		(*j)++;
+	for (; *j < nc && c[*j].index == index; (*j)++)
+		json_array_append_new(corr,
+		                      json_pack("{s:s,s:s}", "ref", c[*j].ref,
+		                                "title", c[*j].title));
+	return json_pack(
+	    "{s:I,s:s,s:s,s:b,s:o,s:s,s:o,s:o,s:s,s:o,s:o}", "id",
+	    (json_int_t)o->id, "type", o->type, "value", o->value, "to_ids",
+	    o->to_ids, "tlp",
+	    o->tlp >= 0 ? json_string(tlp_name((enum tlp)o->tlp)) : json_null(),
+	    "comment", o->comment ? o->comment : "", "first_seen",
+	    json_time(o->first_seen), "last_seen", json_time(o->last_seen),
+	    "created_by", o->created_by, "created_at", json_time(o->created_at),
+	    "correlations", corr);
+}
+
+void
+api_observables_list(struct request *req)
+{
+	struct observable *rows;
+	struct correlation *corr;
+	struct incident x;
+	struct viewer v;
+	struct page p;
+	size_t n, kept, nc, j = 0;
+	enum cs_err err;
+	json_t *items;
+
+	if (!page_from_query(req, &p) || !incident_from_param(req, &v, &x))
+		return;
+	err = store_call(req_store(req), observable_list, req->a, x.id, &p,
+	                 &rows, &n);
+	if (err == CS_OK) {
+		/* not for the extra row that only tells a next page exists */
+		kept = n >= (size_t)p.limit ? n - 1 : n;
+		err = store_call(req_store(req), observable_correlate, req->a,
+		                 &v, x.id, rows, kept, CORR_MAX, &corr, &nc);
+	}
+	if (err != CS_OK) {
+		reply_err(req, err, NULL);
+		return;
+	}
+	items = json_array();
+	for (size_t i = 0; i < n; i++) {
+		/* an observable marked TLP:RED of its own stays with the team
+		 */
+		if (req->user.role == ROLE_CONSTITUENT &&
+		    rows[i].tlp == TLP_RED)
+			continue;
+		json_array_append_new(
+		    items, observable_json(&rows[i], i, corr, nc, &j));
+	}
+	reply_page(req, items, n, &p, n >= 2 ? rows[n - 2].id : 0);
+}
+
+void
+api_observables_create(struct request *req)
+{
+	static const char *const known[] = {"type", "value",   "to_ids",
+	                                    "tlp",  "comment", NULL};
+	struct observable_input in = {.tlp = -1};
+	struct observable o;
+	struct correlation *corr = NULL;
+	struct verrs ve = {0};
+	struct viewer v;
+	const char *tlp;
+	size_t nc = 0, j = 0;
+	bool created = false;
+	json_t *body;
+	enum cs_err err;
+
+	if (!req_json_object(req, &body))
+		return;
+	viewer_of(req, &v);
+	fields_known(body, known, &ve);
+	in.type = field_str(body, "type", true, 32, &ve);
+	in.value = field_str(body, "value", true, IOC_INPUT_MAX, &ve);
+	in.to_ids = field_bool(body, "to_ids", &ve) == 1;
+	in.comment =
+	    field_str(body, "comment", false, OBSERVABLE_COMMENT_MAX, &ve);
+	if ((tlp = field_str(body, "tlp", false, 32, &ve)) != NULL) {
+		enum tlp t;
+
+		if (tlp_parse(tlp, &t))
+			in.tlp = (int)t;
+		else
+			verr_add(&ve, "tlp",
+			         "must be CLEAR, GREEN, AMBER, AMBER+STRICT or "
+			         "RED");
+	}
+	err = ve.n ? CS_E_INVAL
+	           : observables_add(req_store(req), req->a, &req->actor, &v,
+	                             req->params[0], &in, &o, &created, &ve);
+	if (err == CS_OK)
+		err =
+		    store_call(req_store(req), observable_correlate, req->a, &v,
+		               o.incident_id, &o, 1, CORR_MAX, &corr, &nc);
+	if (err == CS_E_INVAL)
+		reply_verrs(req, 400, &ve);
+	else if (err != CS_OK)
+		reply_err(req, err,
+		          err == CS_E_NOTFOUND ? "no such incident" : NULL);
+	else
+		reply_json(req, created ? 201 : 200,
+		           observable_json(&o, 0, corr, nc, &j));
+	json_decref(body);
+}
+
+void
+api_observables_delete(struct request *req)
+{
+	struct viewer v;
+	int64_t id;
+	enum cs_err err;
+
+	if (!param_id(req, 1, &id))
+		return;
+	viewer_of(req, &v);
+	err = observables_remove(req_store(req), req->a, &req->actor, &v,
+	                         req->params[0], id);
+	if (err != CS_OK) {
+		reply_err(req, err,
+		          err == CS_E_NOTFOUND
+		              ? "no such incident or observable"
+		              : NULL);
+		return;
+	}
+	reply(req, 204, "application/json", "", 0);
+}
+
+/* "types": a list of extractable type names -> IOC_BIT() mask. */
+static unsigned
+field_types(json_t *body, struct verrs *ve)
+{
+	json_t *list = json_object_get(body, "types"), *it;
+	unsigned mask = 0;
+	size_t i;
+
+	if (list == NULL || json_is_null(list))
+		return 0;
+	if (!json_is_array(list) || json_array_size(list) == 0 ||
+	    json_array_size(list) > IOC_TYPE_COUNT) {
+		verr_add(ve, "types", "must be a non-empty list of type names");
+		return 0;
+	}
+	json_array_foreach(list, i, it)
+	{
+		enum ioc_type t;
+
+		if (!json_is_string(it) ||
+		    ioc_type_parse(json_string_value(it), &t) != CS_OK) {
+			verr_add(ve, "types",
+			         "must list ipv4, ipv6, cidr, domain, url, "
+			         "email, md5, sha1, sha256, asn or cve");
+			return 0;
+		}
+		if ((IOC_BIT(t) & IOC_EXTRACTABLE) == 0) {
+			verr_add(ve, "types",
+			         "filename and user-agent cannot be extracted "
+			         "from text");
+			return 0;
+		}
+		mask |= IOC_BIT(t);
+	}
+	return mask;
+}
+
+/* The domain of the team e-mail address, normalised, or NULL. */
+static const char *
+team_domain(struct request *req)
+{
+	const char *at = strrchr(req->srv->cfg.team_email, '@');
+	char *out;
+
+	if (at == NULL || at[1] == '\0' ||
+	    (out = arena_alloc(req->a, IOC_OUT_MAX)) == NULL)
+		return NULL;
+	if (ioc_normalise(IOC_DOMAIN, at + 1, out, IOC_OUT_MAX, NULL) != CS_OK)
+		return NULL;
+	return out;
+}
+
+void
+api_observables_extract(struct request *req)
+{
+	static const char *const known[] = {
+	    "text", "attach", "skip_private", "skip_own", "types", NULL};
+	struct observables_extract_opts opts = {0};
+	struct verrs ve = {0};
+	struct found *items;
+	struct viewer v;
+	const char *text, *own[1];
+	size_t n = 0;
+	bool attach, truncated = false;
+	json_t *body, *found;
+	enum cs_err err;
+
+	if (!req_json_object(req, &body))
+		return;
+	viewer_of(req, &v);
+	fields_known(body, known, &ve);
+	text = field_str(body, "text", true, OBSERVABLES_TEXT_MAX, &ve);
+	attach = field_bool(body, "attach", &ve) == 1;
+	opts.skip_private = field_bool(body, "skip_private", &ve) != 0;
+	opts.types = field_types(body, &ve);
+	if (field_bool(body, "skip_own", &ve) != 0 &&
+	    (own[0] = team_domain(req)) != NULL) {
+		opts.own_domains = own;
+		opts.n_own_domains = 1;
+	}
+	if (ve.n > 0) {
+		reply_verrs(req, 400, &ve);
+		json_decref(body);
+		return;
+	}
+	err = observables_extract(req_store(req), req->a, &req->actor, &v,
+	                          req->params[0], text, strlen(text), &opts,
+	                          attach, &items, &n, &truncated);
+	if (err == CS_E_TOOBIG && truncated) {
+		reply_problem(req, 413,
+		              "the text holds more than 1000 observables: "
+		              "attach them in parts");
+	} else if (err != CS_OK) {
+		reply_err(req, err,
+		          err == CS_E_NOTFOUND ? "no such incident" : NULL);
+	} else {
+		found = json_array();
+		for (size_t i = 0; i < n; i++) {
+			json_t *f = json_pack("{s:s,s:s}", "type",
+			                      ioc_type_name(items[i].type),
+			                      "value", items[i].value);
+
+			if (attach) {
+				json_object_set_new(f, "id",
+				                    json_integer(items[i].id));
+				json_object_set_new(
+				    f, "new", json_boolean(items[i].created));
+			}
+			json_array_append_new(found, f);
+		}
+		reply_json(req, 200,
+		           json_pack("{s:o,s:b}", "found", found, "truncated",
+		                     truncated));
+	}
+	json_decref(body);
+}

@@ -1,0 +1,209 @@
+/* api_reports.c - intake of reports and their triage. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/reports.h"
+#include "http/api_util.h"
+#include "http/auth.h"
+#include "http/handlers.h"
+
+static json_t *
+report_json(const struct report *r)
+{
+	return json_pack(
+	    "{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:o,s:o}", "id",
+	    (json_int_t)r->id, "source", r->source, "reporter", r->reporter,
+	    "subject", r->subject, "body", r->body, "language", r->language,
+	    "tlp", tlp_name(r->tlp), "status", r->status, "incident",
+	    r->incident_ref ? json_string(r->incident_ref) : json_null(),
+	    "received_at", json_time(r->received_at), "created_by",
+	    r->created_by, "triaged_by",
+	    r->triaged_by ? json_string(r->triaged_by) : json_null(),
+	    "triaged_at", json_time(r->triaged_at));
+}
+
+void
+api_reports_list(struct request *req)
+{
+	const char *status = req_query(req, "status");
+	const char *source = req_query(req, "source");
+	struct report *rows;
+	struct page p;
+	size_t n;
+	enum cs_err err;
+	json_t *items;
+
+	if (!page_from_query(req, &p))
+		return;
+	if ((status && !report_status_valid(status)) ||
+	    (source && !report_source_valid(source))) {
+		reply_problem(req, 400,
+		              "status is new, triaged, merged, rejected or "
+		              "spam; source is web, api, email or feed");
+		return;
+	}
+	err = store_call(req_store(req), report_list, req->a, status, source,
+	                 &p, &rows, &n);
+	if (err != CS_OK) {
+		reply_err(req, err, NULL);
+		return;
+	}
+	items = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(items, report_json(&rows[i]));
+	reply_page(req, items, n, &p, n >= 2 ? rows[n - 2].id : 0);
+}
+
+void
+api_reports_create(struct request *req)
+{
+	static const char *const known[] = {"reporter", "subject", "body",
+	                                    "language", "tlp",     NULL};
+	struct verrs ve = {0};
+	struct report r = {0};
+	const char *tlp;
+	json_t *body;
+	enum cs_err err;
+	char *loc;
+
+	if (!req_json_object(req, &body))
+		return;
+	fields_known(body, known, &ve);
+	r.source = "api";
+	r.reporter = field_str(body, "reporter", false, 300, &ve);
+	r.subject = field_str(body, "subject", true, 500, &ve);
+	r.body = field_str(body, "body", true, REPORT_BODY_MAX, &ve);
+	r.language = field_str(body, "language", false, 2, &ve);
+	r.tlp = TLP_AMBER;
+	if ((tlp = field_str(body, "tlp", false, 20, &ve)) != NULL &&
+	    !tlp_parse(tlp, &r.tlp))
+		verr_add(&ve, "tlp",
+		         "must be CLEAR, GREEN, AMBER, AMBER+STRICT or RED");
+	err =
+	    ve.n ? CS_E_INVAL
+	         : reports_create(req_store(req), req->a, &req->actor, &r, &ve);
+	if (err == CS_OK)
+		err = store_call(req_store(req), report_get, req->a, r.id, &r);
+	if (err == CS_E_INVAL)
+		reply_verrs(req, 400, &ve);
+	else if (err != CS_OK)
+		reply_err(req, err, NULL);
+	else {
+		loc = arena_printf(req->a, "/api/v1/reports/%lld",
+		                   (long long)r.id);
+		if (loc != NULL)
+			req_add_header(req, "Location", loc);
+		req_add_header(req, "ETag", etag_of(req, r.version));
+		reply_json(req, 201, report_json(&r));
+	}
+	json_decref(body);
+}
+
+void
+api_reports_get(struct request *req)
+{
+	struct report r;
+	int64_t id;
+	enum cs_err err;
+
+	if (!param_id(req, 0, &id))
+		return;
+	err = store_call(req_store(req), report_get, req->a, id, &r);
+	if (err != CS_OK) {
+		reply_err(req, err,
+		          err == CS_E_NOTFOUND ? "no such report" : NULL);
+		return;
+	}
+	req_add_header(req, "ETag", etag_of(req, r.version));
+	reply_json(req, 200, report_json(&r));
+}
+
+void
+api_reports_triage(struct request *req)
+{
+	static const char *const known[] = {
+	    "action", "incident", "title", "summary", "rsit_type", "tlp",
+	    "impact", "urgency",  "owner", "orgs",    "tags",      NULL};
+	struct incident_input in;
+	enum triage_action action;
+	struct verrs ve = {0};
+	struct incident x = {0};
+	struct viewer v = {req->user.id, req->user.role, req->user.org};
+	struct report r;
+	const char *act, *ref, *why = NULL, *s;
+	json_t *body, *out;
+	int64_t id, ifv;
+	enum cs_err err;
+
+	if (!param_id(req, 0, &id))
+		return;
+	if ((ifv = if_match_version(req)) < 0) {
+		reply_err(req, CS_E_STALE, NULL);
+		return;
+	}
+	if (!req_json_object(req, &body))
+		return;
+	incident_input_init(&in);
+	fields_known(body, known, &ve);
+	act = field_str(body, "action", true, 20, &ve);
+	ref = field_str(body, "incident", false, 40, &ve);
+	in.title = field_str(body, "title", false, 300, &ve);
+	in.summary = field_str(body, "summary", false, 100000, &ve);
+	in.rsit_type = field_str(body, "rsit_type", false, 64, &ve);
+	if ((s = field_str(body, "tlp", false, 20, &ve)) != NULL) {
+		enum tlp t;
+
+		if (tlp_parse(s, &t))
+			in.tlp = (int)t;
+		else
+			verr_add(&ve, "tlp", "is not a TLP level");
+	}
+	if ((s = field_str(body, "impact", false, 20, &ve)) != NULL) {
+		enum level l;
+
+		if (level_parse(s, &l))
+			in.impact = (int)l;
+		else
+			verr_add(&ve, "impact", "is not a level");
+	}
+	if ((s = field_str(body, "urgency", false, 20, &ve)) != NULL) {
+		enum level l;
+
+		if (level_parse(s, &l))
+			in.urgency = (int)l;
+		else
+			verr_add(&ve, "urgency", "is not a level");
+	}
+	if (json_object_get(body, "owner") != NULL) {
+		in.set_owner = true;
+		in.owner = field_str(body, "owner", false, 64, &ve);
+	}
+	if (act != NULL && !triage_action_parse(act, &action))
+		verr_add(&ve, "action",
+		         "must be new-incident, attach, reject or spam");
+	if (ve.n == 0 && json_object_get(body, "orgs") != NULL)
+		verr_add(&ve, "orgs",
+		         "set organisations on the incident after triage");
+	if (ve.n == 0 && json_object_get(body, "tags") != NULL)
+		verr_add(&ve, "tags", "set tags on the incident after triage");
+	err = ve.n ? CS_E_INVAL
+	           : reports_triage(req_store(req), req->a,
+	                            &req->srv->incidents, &req->actor, &v, id,
+	                            action, &in, ref, ifv, &r, &x, &ve, &why);
+	if (err == CS_E_INVAL)
+		reply_verrs(req, 400, &ve);
+	else if (err == CS_E_CONFLICT && why != NULL)
+		reply_problem(req, 409, why);
+	else if (err != CS_OK)
+		reply_err(req, err,
+		          err == CS_E_NOTFOUND ? "no such report" : NULL);
+	else {
+		out = json_pack("{s:o}", "report", report_json(&r));
+		if (x.ref != NULL)
+			json_object_set_new(out, "incident",
+			                    api_incident_json(req->a, &x));
+		req_add_header(req, "ETag", etag_of(req, r.version));
+		reply_json(req, 200, out);
+	}
+	json_decref(body);
+}
