@@ -337,7 +337,8 @@ api_incidents_list(struct request *req)
 	}
 	items = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(items, api_incident_json(req->a, &rows[i]));
+		json_array_append_new(items,
+		                      api_incident_json(req->a, &rows[i]));
 	reply_page(req, items, n, &p, n >= 2 ? rows[n - 2].id : 0);
 }
 
