@@ -220,6 +220,25 @@ incidents_create_txn(struct store *st, struct arena *a,
 	gmtime_r(&tt, &tm);
 	if ((err = resolve(st, a, in, &x, ve)) != CS_OK)
 		return err;
+	if (by->user_id != 0) {
+		/* the creator is a member, so a TLP:RED incident stays
+		 * readable by whoever opened it */
+		size_t n = count(x.members);
+		bool found = false;
+		const char **m;
+
+		for (size_t i = 0; i < n; i++)
+			found = found || strcmp(x.members[i], by->name) == 0;
+		if (!found) {
+			if ((m = arena_alloc(a, sizeof(*m) * (n + 2))) == NULL)
+				return CS_E_TOOBIG;
+			for (size_t i = 0; i < n; i++)
+				m[i] = x.members[i];
+			m[n] = by->name;
+			m[n + 1] = NULL;
+			x.members = m;
+		}
+	}
 	if ((err = store_call(st, incident_put, a, pol->team_code,
 	                      tm.tm_year + 1900, &x)) != CS_OK)
 		return err;

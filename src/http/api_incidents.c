@@ -5,6 +5,7 @@
 #include "core/clock.h"
 #include "core/incidents.h"
 #include "core/markdown.h"
+#include "core/search.h"
 #include "http/api_util.h"
 #include "http/auth.h"
 #include "http/handlers.h"
@@ -310,6 +311,16 @@ api_incidents_list(struct request *req)
 			reply_problem(req, 400, "owner names no user");
 			return;
 		}
+	}
+	if ((q = req_query(req, "q")) != NULL) {
+		char *fts = arena_alloc(req->a, SEARCH_QUERY_MAX);
+
+		if (fts == NULL || strlen(q) > 1000 ||
+		    !search_query_fts(q, fts, SEARCH_QUERY_MAX)) {
+			reply_problem(req, 400, "q must hold 1 to 16 words");
+			return;
+		}
+		f.fts = fts;
 	}
 	sla = req_query(req, "sla");
 	within = req_query(req, "due_within");

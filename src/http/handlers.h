@@ -55,6 +55,7 @@ void api_assets_create(struct request *req);
 void api_assets_delete(struct request *req);
 void api_assets_import(struct request *req);
 void api_lookup(struct request *req);
+void api_search(struct request *req);
 void api_reports_list(struct request *req);
 void api_reports_create(struct request *req);
 void api_reports_get(struct request *req);

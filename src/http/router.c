@@ -38,6 +38,7 @@ static const struct route routes[] = {
      api_assets_delete},
     {"POST", "/api/v1/assets:import", ACCESS_HANDLER, api_assets_import},
     {"GET", "/api/v1/lookup", ACCESS_USER, api_lookup},
+    {"GET", "/api/v1/search", ACCESS_USER, api_search},
     {"GET", "/api/v1/reports", ACCESS_TEAM, api_reports_list},
     {"POST", "/api/v1/reports", ACCESS_HANDLER, api_reports_create},
     {"GET", "/api/v1/reports/{id}", ACCESS_TEAM, api_reports_get},

@@ -264,6 +264,9 @@ sq_incident_list(struct store *st, struct arena *a, const struct viewer *v,
 	       "AND (?10 = 0 OR (i.status IN ('new', 'open', 'stalled') AND "
 	       "(i.resolve_due < ?10 OR (i.first_response_at IS NULL AND "
 	       "i.response_due < ?10)))) "
+	       "AND (?12 IS NULL OR i.id IN (SELECT incident FROM search WHERE "
+	       "search MATCH ?12 AND (kind = 0 OR (?21 <> 'constituent' AND "
+	       "kind IN (2, 3))))) "
 	       "AND " VISIBLE " ORDER BY i.id DESC LIMIT ?11");
 
 	if (q == NULL)
@@ -279,6 +282,7 @@ sq_incident_list(struct store *st, struct arena *a, const struct viewer *v,
 	sq_bind_str(q, 9, f->tag);
 	sqlite3_bind_int64(q, 10, f->due_before);
 	sqlite3_bind_int(q, 11, p->limit);
+	sq_bind_str(q, 12, f->fts);
 	sq_bind_viewer(q, v);
 	COLLECT(s, a, q, struct incident, items_out, n_out, p->limit,
 	        read_incident(s, a, q, it_));

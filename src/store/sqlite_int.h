@@ -250,4 +250,8 @@ enum cs_err sq_report_list(struct store *st, struct arena *a,
 enum cs_err sq_report_triage(struct store *st, const struct report *r,
                              int64_t now);
 
+enum cs_err sq_search(struct store *st, struct arena *a, const struct viewer *v,
+                      const char *fts, const struct page *p,
+                      struct search_hit **items_out, size_t *n_out);
+
 #endif

@@ -26,7 +26,7 @@
 #include "core/err.h"
 #include "core/incident.h"
 
-#define STORE_OPS_VERSION 5
+#define STORE_OPS_VERSION 6
 
 enum role {
 	ROLE_ADMIN,
@@ -152,6 +152,7 @@ struct incident_filter {
 	int priority;       /* 0 any */
 	int64_t owner_id;   /* 0 any; -1 unassigned */
 	int64_t due_before; /* 0 any: active and resolve_due < this */
+	const char *fts;    /* an FTS5 query (search.h), or NULL */
 };
 
 struct entry {
@@ -202,6 +203,14 @@ struct report {
 	int64_t received_at;
 	const char *created_by, *triaged_by;
 	int64_t triaged_at, version;
+};
+
+/* full-text search (version 6) */
+struct search_hit {
+	const char *kind;	  /* incident, report, entry, observable */
+	const char *incident_ref; /* NULL for a report not attached */
+	int64_t report_id;	  /* for reports */
+	const char *title, *snippet;
 };
 
 struct store;
@@ -453,6 +462,15 @@ struct store_ops {
 	/* status, incident_id, triaged_by; CS_E_STALE on version mismatch */
 	enum cs_err (*report_triage)(struct store *, const struct report *,
 	                             int64_t now);
+
+	/* ---- version 6: full-text search ---- */
+	/* Hits v may read, best first; p->after is an offset. Reports only
+	 * for the team; internal entries and TLP:RED observables not for
+	 * constituents. CS_E_INVAL for a query FTS5 refuses. */
+	enum cs_err (*search)(struct store *, struct arena *,
+	                      const struct viewer *v, const char *fts,
+	                      const struct page *p,
+	                      struct search_hit **items_out, size_t *n_out);
 };
 
 /* Every backend starts its connection struct with this. */

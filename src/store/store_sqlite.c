@@ -440,4 +440,5 @@ const struct store_ops store_sqlite_ops = {
     .report_get = sq_report_get,
     .report_list = sq_report_list,
     .report_triage = sq_report_triage,
+    .search = sq_search,
 };
