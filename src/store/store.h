@@ -207,9 +207,9 @@ struct report {
 
 /* full-text search (version 6) */
 struct search_hit {
-	const char *kind;	  /* incident, report, entry, observable */
+	const char *kind;         /* incident, report, entry, observable */
 	const char *incident_ref; /* NULL for a report not attached */
-	int64_t report_id;	  /* for reports */
+	int64_t report_id;        /* for reports */
 	const char *title, *snippet;
 };
 
