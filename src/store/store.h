@@ -464,7 +464,7 @@ struct store_ops {
 	                             int64_t now);
 
 	/* ---- version 6: full-text search ---- */
-	/* Hits v may read, best first; p->after is an offset. Reports only
+	/* Hits v may read, newest first; p->after is an offset. Reports only
 	 * for the team; internal entries and TLP:RED observables not for
 	 * constituents. CS_E_INVAL for a query FTS5 refuses. */
 	enum cs_err (*search)(struct store *, struct arena *,
