@@ -6,7 +6,7 @@
 
 CREATE VIRTUAL TABLE search USING fts5(
 	title, body, kind UNINDEXED, incident UNINDEXED,
-	tokenize = 'unicode61 remove_diacritics 2'
+	tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4'
 );
 
 CREATE TRIGGER search_incident_ins AFTER INSERT ON incident BEGIN
