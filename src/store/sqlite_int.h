@@ -28,7 +28,8 @@ struct sq {
 	struct store base;
 	sqlite3 *db;
 	char path[1024];
-	bool oom; /* an arena copy failed while reading rows */
+	bool oom;          /* an arena copy failed while reading rows */
+	bool holds_writer; /* this connection holds the writer lock */
 	char err[256];
 	struct {
 		const char *sql;

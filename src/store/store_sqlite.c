@@ -8,6 +8,7 @@
  * Write transactions use BEGIN IMMEDIATE so two writers never deadlock on a
  * lock upgrade.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,11 +175,14 @@ exec(struct sq *s, const char *sql)
 	return CS_OK;
 }
 
+static void sq_rollback(struct store *st);
+
 static void
 sq_close(struct store *st)
 {
 	struct sq *s = SQ(st);
 
+	sq_rollback(st);
 	for (int i = 0; i < s->ncache; i++)
 		sqlite3_finalize(s->cache[i].stmt);
 	sqlite3_close(s->db);
@@ -227,16 +231,37 @@ out:
 	return CS_OK;
 }
 
-static enum cs_err
-sq_begin(struct store *st, bool write)
+/*
+ * SQLite admits one writer at a time. Writers of this process queue on a
+ * mutex instead of in SQLite's busy handler, whose sleeps (up to 100 ms)
+ * would otherwise set the tail latency of every write under load; the busy
+ * timeout still arbitrates with other processes (the CLI). A process-wide
+ * lock is right here: the database file is what it protects.
+ */
+static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+writer_release(struct sq *s)
 {
-	return exec(SQ(st), write ? "BEGIN IMMEDIATE" : "BEGIN");
+	if (s->holds_writer) {
+		s->holds_writer = false;
+		pthread_mutex_unlock(&writer_lock);
+	}
 }
 
 static enum cs_err
-sq_commit(struct store *st)
+sq_begin(struct store *st, bool write)
 {
-	return exec(SQ(st), "COMMIT");
+	struct sq *s = SQ(st);
+	enum cs_err err;
+
+	if (!write)
+		return exec(s, "BEGIN");
+	pthread_mutex_lock(&writer_lock);
+	s->holds_writer = true;
+	if ((err = exec(s, "BEGIN IMMEDIATE")) != CS_OK)
+		writer_release(s);
+	return err;
 }
 
 static void
@@ -246,6 +271,21 @@ sq_rollback(struct store *st)
 
 	if (!sqlite3_get_autocommit(s->db))
 		(void)exec(s, "ROLLBACK");
+	writer_release(s);
+}
+
+/* After a failed COMMIT the transaction is rolled back: whatever happens,
+ * no transaction outlives sq_commit(). */
+static enum cs_err
+sq_commit(struct store *st)
+{
+	struct sq *s = SQ(st);
+	enum cs_err err = exec(s, "COMMIT");
+
+	if (err != CS_OK)
+		sq_rollback(st);
+	writer_release(s);
+	return err;
 }
 
 static enum cs_err
