@@ -6,6 +6,8 @@
 #include "core/incidents.h"
 #include "core/markdown.h"
 #include "core/search.h"
+#include "core/secret.h"
+#include "http/csv_out.h"
 #include "http/api_util.h"
 #include "http/auth.h"
 #include "http/handlers.h"
@@ -26,6 +28,31 @@ list_json(const char **list)
 	for (size_t i = 0; list != NULL && list[i] != NULL; i++)
 		json_array_append_new(arr, json_string(list[i]));
 	return arr;
+}
+
+/* "a;b;c" for a CSV cell */
+static const char *
+join_list(struct arena *a, const char **list)
+{
+	size_t len = 0;
+	char *out;
+
+	for (size_t i = 0; list != NULL && list[i] != NULL; i++)
+		len += strlen(list[i]) + 1;
+	if ((out = arena_alloc(a, len + 1)) == NULL)
+		return "";
+	out[0] = '\0';
+	len = 0;
+	for (size_t i = 0; list != NULL && list[i] != NULL; i++) {
+		size_t n = strlen(list[i]);
+
+		if (i > 0)
+			out[len++] = ';';
+		memcpy(out + len, list[i], n);
+		len += n;
+		out[len] = '\0';
+	}
+	return out;
 }
 
 static json_t *
@@ -254,6 +281,70 @@ api_incidents_update(struct request *req)
 	json_decref(body);
 }
 
+/* The same page as CSV; the cursor for the next page travels in the
+ * Link header (RFC 8288) since a CSV body has no room for it. */
+static void
+reply_incidents_csv(struct request *req, const struct incident *rows, size_t n,
+                    const struct page *p)
+{
+	static const char *const head[] = {
+	    "ref",  "title", "status",     "resolution", "priority",
+	    "tlp",  "pap",   "rsit_class", "rsit_type",  "owner",
+	    "orgs", "tags",  "created_at", "updated_at", "resolve_due"};
+	struct csv_out c;
+	size_t shown = n >= (size_t)p->limit ? n - 1 : n;
+
+	csv_out_init(&c, req->a);
+	csv_out_row(&c, head, sizeof(head) / sizeof(head[0]));
+	for (size_t i = 0; i < shown; i++) {
+		const struct incident *x = &rows[i];
+		char prio[4], created[CLOCK_RFC3339_MAX],
+		    updated[CLOCK_RFC3339_MAX], due[CLOCK_RFC3339_MAX];
+		const char *f[15];
+
+		snprintf(prio, sizeof(prio), "%d", x->priority);
+		clock_fmt(x->created_at, created);
+		clock_fmt(x->updated_at, updated);
+		clock_fmt(x->resolve_due, due);
+		f[0] = x->ref;
+		f[1] = x->title;
+		f[2] = status_name(x->status);
+		f[3] = x->resolution ? resolution_name(x->resolution) : "";
+		f[4] = prio;
+		f[5] = tlp_name(x->tlp);
+		f[6] = pap_name(x->pap);
+		f[7] = x->rsit_class;
+		f[8] = x->rsit_type;
+		f[9] = x->owner;
+		f[10] = join_list(req->a, x->orgs);
+		f[11] = join_list(req->a, x->tags);
+		f[12] = created;
+		f[13] = updated;
+		f[14] = due;
+		csv_out_row(&c, f, 15);
+	}
+	if (c.oom) {
+		reply_problem(req, 413,
+		              "the export does not fit in memory; "
+		              "ask for a smaller page");
+		return;
+	}
+	if (n >= (size_t)p->limit) {
+		char raw[32], enc[48], *link;
+		int len = snprintf(raw, sizeof(raw), "k:%lld",
+		                   (long long)rows[n - 2].id);
+
+		b64url_encode((const unsigned char *)raw, (size_t)len, enc);
+		link = arena_printf(
+		    req->a, "<?format=csv&cursor=%s>; rel=\"next\"", enc);
+		if (link != NULL)
+			req_add_header(req, "Link", link);
+	}
+	req_add_header(req, "Content-Disposition",
+	               "attachment; filename=\"incidents.csv\"");
+	reply(req, 200, "text/csv; charset=utf-8", c.buf ? c.buf : "", c.len);
+}
+
 void
 api_incidents_list(struct request *req)
 {
@@ -340,10 +431,19 @@ api_incidents_list(struct request *req)
 		}
 		f.due_before = clock_now() + d;
 	}
+	if ((q = req_query(req, "format")) != NULL && strcmp(q, "csv") != 0 &&
+	    strcmp(q, "json") != 0) {
+		reply_problem(req, 400, "format is json or csv");
+		return;
+	}
 	err = store_call(req_store(req), incident_list, req->a, &v, &f, &p,
 	                 &rows, &n);
 	if (err != CS_OK) {
 		reply_err(req, err, NULL);
+		return;
+	}
+	if (q != NULL && strcmp(q, "csv") == 0) {
+		reply_incidents_csv(req, rows, n, &p);
 		return;
 	}
 	items = json_array();

@@ -202,3 +202,25 @@ def test_summary_markdown_is_rendered_safely(h):
     assert "<strong>Phishing</strong>" in html
     assert "<script" not in html and "javascript:" not in html
     assert x["summary"].startswith("**Phishing**")
+
+
+def test_csv_export(h):
+    import csv
+    import io
+    refs = [new(h, title=f'export "quoted", {i}', tags=["csv-export", "t2"])["ref"]
+            for i in range(3)]
+    r = h.get("/api/v1/incidents", params={"tag": "csv-export", "format": "csv", "limit": 2})
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [x["ref"] for x in rows] == list(reversed(refs))[:2]
+    assert rows[0]["title"] == 'export "quoted", 2'
+    assert rows[0]["tags"] == "csv-export;t2" and rows[0]["status"] == "new"
+    link = r.headers["Link"]
+    assert 'rel="next"' in link and "cursor=" in link
+    cursor = link.split("cursor=")[1].split(">")[0]
+    r = h.get("/api/v1/incidents", params={"tag": "csv-export", "format": "csv",
+                                           "limit": 2, "cursor": cursor})
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [x["ref"] for x in rows] == [refs[0]] and "Link" not in r.headers
+    assert_problem(h.get("/api/v1/incidents", params={"format": "xml"}), 400)
