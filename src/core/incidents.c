@@ -553,3 +553,90 @@ tasks_update(struct store *st, struct arena *a, const struct actor *by,
 out:
 	return store_end(st, err);
 }
+
+enum cs_err
+links_add(struct store *st, struct arena *a, const struct actor *by,
+          const struct viewer *v, const char *ref, const char *kind,
+          const char *other_ref, int64_t *id_out, struct verrs *ve)
+{
+	struct incident x, y;
+	int64_t from, to, now = clock_now();
+	const char *stored;
+	char idbuf[24];
+	json_t *d;
+	enum cs_err err;
+
+	if (kind == NULL ||
+	    (strcmp(kind, "related") != 0 && strcmp(kind, "parent-of") != 0 &&
+	     strcmp(kind, "child-of") != 0 &&
+	     strcmp(kind, "duplicate-of") != 0))
+		verr_add(ve, "kind",
+		         "must be related, parent-of, child-of or "
+		         "duplicate-of");
+	if (other_ref == NULL)
+		verr_add(ve, "ref", "names the other incident");
+	if (ve->n > 0)
+		return CS_E_INVAL;
+	if ((err = store_begin(st, true)) != CS_OK)
+		return err;
+	if ((err = store_call(st, incident_get, a, v, ref, &x)) != CS_OK)
+		goto out;
+	err = store_call(st, incident_get, a, v, other_ref, &y);
+	if (err == CS_E_NOTFOUND)
+		err = verr_add(ve, "ref", "no such incident");
+	if (err != CS_OK)
+		goto out;
+	if (x.id == y.id) {
+		err = verr_add(ve, "ref", "an incident cannot link to itself");
+		goto out;
+	}
+	from = x.id, to = y.id, stored = "related";
+	if (strcmp(kind, "related") == 0) {
+		if (from > to)
+			from = y.id, to = x.id;
+	} else if (strcmp(kind, "parent-of") == 0) {
+		stored = "parent";
+	} else if (strcmp(kind, "child-of") == 0) {
+		stored = "parent", from = y.id, to = x.id;
+	} else {
+		stored = "duplicate";
+	}
+	err = store_call(st, link_put, from, to, stored, by->name, now, id_out);
+	if (err == CS_E_CONFLICT) {
+		verr_add(ve, "ref", "is already linked this way");
+		goto out;
+	}
+	if (err != CS_OK)
+		goto out;
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)*id_out);
+	d = json_pack("{s:s,s:s,s:s}", "ref", x.ref, "kind", kind, "other",
+	              y.ref);
+	err =
+	    audit_append(st, a, now, by->name, "link.create", "link", idbuf, d);
+	json_decref(d);
+out:
+	return store_end(st, err);
+}
+
+enum cs_err
+links_remove(struct store *st, struct arena *a, const struct actor *by,
+             const struct viewer *v, const char *ref, int64_t id)
+{
+	struct incident x;
+	char idbuf[24];
+	json_t *d;
+	enum cs_err err;
+
+	if ((err = store_begin(st, true)) != CS_OK)
+		return err;
+	if ((err = store_call(st, incident_get, a, v, ref, &x)) != CS_OK ||
+	    (err = store_call(st, link_delete, x.id, id)) != CS_OK)
+		goto out;
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
+	d = json_pack("{s:s}", "ref", x.ref);
+	err = audit_append(st, a, clock_now(), by->name, "link.delete", "link",
+	                   idbuf, d);
+	json_decref(d);
+out:
+	return store_end(st, err);
+}

@@ -73,4 +73,12 @@ enum cs_err tasks_update(struct store *st, struct arena *a,
                          const char *assignee, int64_t if_version,
                          struct task *out, struct verrs *ve);
 
+/* kind: related, parent-of, child-of, duplicate-of (seen from ref) */
+enum cs_err links_add(struct store *st, struct arena *a, const struct actor *by,
+                      const struct viewer *v, const char *ref, const char *kind,
+                      const char *other_ref, int64_t *id_out, struct verrs *ve);
+enum cs_err links_remove(struct store *st, struct arena *a,
+                         const struct actor *by, const struct viewer *v,
+                         const char *ref, int64_t id);
+
 #endif

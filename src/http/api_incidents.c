@@ -651,3 +651,103 @@ api_tasks_update(struct request *req)
 	}
 	json_decref(body);
 }
+
+static json_t *
+link_json(const struct incident_link *l)
+{
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)l->id,
+	                 "kind", l->kind, "ref", l->ref, "title", l->title,
+	                 "created_by", l->created_by, "created_at",
+	                 json_time(l->created_at));
+}
+
+void
+api_links_list(struct request *req)
+{
+	struct incident_link *rows;
+	struct incident x;
+	struct viewer v;
+	size_t n;
+	enum cs_err err;
+	json_t *items;
+
+	if (!incident_from_param(req, &v, &x))
+		return;
+	err =
+	    store_call(req_store(req), link_list, req->a, &v, x.id, &rows, &n);
+	if (err != CS_OK) {
+		reply_err(req, err, NULL);
+		return;
+	}
+	items = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(items, link_json(&rows[i]));
+	reply_json(req, 200,
+	           json_pack("{s:o,s:n}", "items", items, "next_cursor"));
+}
+
+void
+api_links_create(struct request *req)
+{
+	static const char *const known[] = {"kind", "ref", NULL};
+	struct incident_link *rows;
+	struct verrs ve = {0};
+	struct incident x;
+	struct viewer v;
+	const char *kind, *other;
+	int64_t id = 0;
+	size_t n = 0;
+	json_t *body;
+	enum cs_err err;
+
+	if (!req_json_object(req, &body))
+		return;
+	viewer_of(req, &v);
+	fields_known(body, known, &ve);
+	kind = field_str(body, "kind", true, 32, &ve);
+	other = field_str(body, "ref", true, 40, &ve);
+	err = ve.n ? CS_E_INVAL
+	           : links_add(req_store(req), req->a, &req->actor, &v,
+	                       req->params[0], kind, other, &id, &ve);
+	if (err == CS_OK)
+		err = store_call(req_store(req), incident_get, req->a, &v,
+		                 req->params[0], &x);
+	if (err == CS_OK)
+		err = store_call(req_store(req), link_list, req->a, &v, x.id,
+		                 &rows, &n);
+	if (err == CS_E_INVAL || (err == CS_E_CONFLICT && ve.n > 0))
+		reply_verrs(req, err == CS_E_INVAL ? 400 : 409, &ve);
+	else if (err != CS_OK)
+		reply_err(req, err,
+		          err == CS_E_NOTFOUND ? "no such incident" : NULL);
+	else {
+		json_t *out = NULL;
+
+		for (size_t i = 0; i < n; i++)
+			if (rows[i].id == id)
+				out = link_json(&rows[i]);
+		reply_json(req, 201, out ? out : json_pack("{s:I}", "id", id));
+	}
+	json_decref(body);
+}
+
+void
+api_links_delete(struct request *req)
+{
+	struct viewer v;
+	int64_t id;
+	enum cs_err err;
+
+	if (!param_id(req, 1, &id))
+		return;
+	viewer_of(req, &v);
+	err = links_remove(req_store(req), req->a, &req->actor, &v,
+	                   req->params[0], id);
+	if (err != CS_OK) {
+		reply_err(req, err,
+		          err == CS_E_NOTFOUND ? "no such incident or link"
+		                               : NULL);
+		return;
+	}
+	reply(req, 204, "application/json", "", 0);
+}

@@ -255,4 +255,12 @@ enum cs_err sq_search(struct store *st, struct arena *a, const struct viewer *v,
                       const char *fts, const struct page *p,
                       struct search_hit **items_out, size_t *n_out);
 
+enum cs_err sq_link_put(struct store *st, int64_t from_id, int64_t to_id,
+                        const char *kind, const char *by, int64_t now,
+                        int64_t *id_out);
+enum cs_err sq_link_list(struct store *st, struct arena *a,
+                         const struct viewer *v, int64_t incident_id,
+                         struct incident_link **items_out, size_t *n_out);
+enum cs_err sq_link_delete(struct store *st, int64_t incident_id, int64_t id);
+
 #endif

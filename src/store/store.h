@@ -26,7 +26,7 @@
 #include "core/err.h"
 #include "core/incident.h"
 
-#define STORE_OPS_VERSION 6
+#define STORE_OPS_VERSION 7
 
 enum role {
 	ROLE_ADMIN,
@@ -203,6 +203,16 @@ struct report {
 	int64_t received_at;
 	const char *created_by, *triaged_by;
 	int64_t triaged_at, version;
+};
+
+/* links between incidents (version 7), seen from one incident */
+struct incident_link {
+	int64_t id;
+	const char *kind;        /* related, parent-of, child-of, duplicate-of,
+	                            duplicated-by */
+	const char *ref, *title; /* the other incident */
+	const char *created_by;
+	int64_t created_at;
 };
 
 /* full-text search (version 6) */
@@ -471,6 +481,19 @@ struct store_ops {
 	                      const struct viewer *v, const char *fts,
 	                      const struct page *p,
 	                      struct search_hit **items_out, size_t *n_out);
+
+	/* ---- version 7: links between incidents ---- */
+	/* kind is stored form: related (from < to), parent, duplicate */
+	enum cs_err (*link_put)(struct store *, int64_t from_id, int64_t to_id,
+	                        const char *kind, const char *by, int64_t now,
+	                        int64_t *id_out);
+	/* links of incident_id whose other end v may read */
+	enum cs_err (*link_list)(struct store *, struct arena *,
+	                         const struct viewer *v, int64_t incident_id,
+	                         struct incident_link **items_out,
+	                         size_t *n_out);
+	enum cs_err (*link_delete)(struct store *, int64_t incident_id,
+	                           int64_t id);
 };
 
 /* Every backend starts its connection struct with this. */

@@ -481,4 +481,7 @@ const struct store_ops store_sqlite_ops = {
     .report_list = sq_report_list,
     .report_triage = sq_report_triage,
     .search = sq_search,
+    .link_put = sq_link_put,
+    .link_list = sq_link_list,
+    .link_delete = sq_link_delete,
 };

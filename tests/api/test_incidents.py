@@ -224,3 +224,35 @@ def test_csv_export(h):
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert [x["ref"] for x in rows] == [refs[0]] and "Link" not in r.headers
     assert_problem(h.get("/api/v1/incidents", params={"format": "xml"}), 400)
+
+
+def test_links(server, h):
+    a, b, c = new(h, title="parent case")["ref"], new(h, title="child")["ref"], new(h)["ref"]
+    r = h.post(f"/api/v1/incidents/{b}/links", json={"kind": "child-of", "ref": a})
+    assert r.status_code == 201, r.text
+    assert r.json()["kind"] == "child-of" and r.json()["ref"] == a
+    assert h.post(f"/api/v1/incidents/{c}/links",
+                  json={"kind": "duplicate-of", "ref": a}).status_code == 201
+    assert h.post(f"/api/v1/incidents/{c}/links",
+                  json={"kind": "related", "ref": b}).status_code == 201
+    got = {(x["kind"], x["ref"]) for x in h.get(f"/api/v1/incidents/{a}/links").json()["items"]}
+    assert got == {("parent-of", b), ("duplicated-by", c)}
+    got = {(x["kind"], x["ref"]) for x in h.get(f"/api/v1/incidents/{b}/links").json()["items"]}
+    assert got == {("child-of", a), ("related", c)}
+    p = assert_problem(h.post(f"/api/v1/incidents/{b}/links",
+                              json={"kind": "related", "ref": c}), 409)
+    assert "already linked" in p["errors"][0]["detail"]
+    assert_problem(h.post(f"/api/v1/incidents/{a}/links", json={"kind": "related", "ref": a}), 400)
+    assert_problem(h.post(f"/api/v1/incidents/{a}/links", json={"kind": "sibling", "ref": b}), 400)
+    # a link to an incident the caller cannot read is not shown
+    server.create_user("lina", "handler", password=PW)
+    red = h.post("/api/v1/incidents", json={"title": "red", "tlp": "RED"}).json()["ref"]
+    assert h.post(f"/api/v1/incidents/{a}/links", json={"kind": "related", "ref": red}).status_code == 201
+    lina = server.session("lina", PW)
+    refs = [x["ref"] for x in lina.get(f"/api/v1/incidents/{a}/links").json()["items"]]
+    assert red not in refs and b in refs
+    assert_problem(lina.post(f"/api/v1/incidents/{a}/links", json={"kind": "related", "ref": red}), 400)
+    lid = [x["id"] for x in h.get(f"/api/v1/incidents/{a}/links").json()["items"]
+           if x["ref"] == b][0]
+    assert h.delete(f"/api/v1/incidents/{a}/links/{lid}").status_code == 204
+    assert_problem(h.delete(f"/api/v1/incidents/{a}/links/{lid}"), 404)
