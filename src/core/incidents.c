@@ -1,3 +1,4 @@
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -188,6 +189,70 @@ status_entry(struct store *st, const struct actor *by, int64_t incident_id,
 	return store_call(st, entry_put, &e, &id);
 }
 
+/* Fills what the caller left open from the template of the incident's
+ * RSIT type, adds its tags, and lists its checklist as tasks to open. */
+static enum cs_err
+template_apply(struct arena *a, const struct incident_template *t,
+               struct incident_input *in, const char ***tasks_out)
+{
+	size_t ntags = count(in->tags), extra = 0, ntasks = 0;
+	const char **tags, **tasks;
+	char *copy, *p;
+
+	if (in->tlp < 0)
+		in->tlp = t->tlp;
+	if (in->pap < 0)
+		in->pap = t->pap;
+	if (in->impact < 0)
+		in->impact = t->impact;
+	if (in->urgency < 0)
+		in->urgency = t->urgency;
+	for (p = (char *)(uintptr_t)t->tags; p && *p; p++)
+		extra += *p == ',';
+	if ((tags = arena_alloc(a, sizeof(*tags) * (ntags + extra + 2))) ==
+	        NULL ||
+	    (copy = arena_strdup(a, t->tags ? t->tags : "")) == NULL)
+		return CS_E_TOOBIG;
+	for (size_t i = 0; i < ntags; i++)
+		tags[i] = in->tags[i];
+	for (p = copy; *p;) {
+		char *comma = strchr(p, ',');
+		bool dup = false;
+
+		if (comma)
+			*comma = '\0';
+		for (size_t i = 0; i < ntags; i++)
+			dup = dup || strcmp(tags[i], p) == 0;
+		if (*p && !dup)
+			tags[ntags++] = p;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	tags[ntags] = NULL;
+	in->tags = tags;
+	for (p = (char *)(uintptr_t)t->tasks; p && *p; p++)
+		ntasks += *p == '\n';
+	if ((tasks = arena_alloc(a, sizeof(*tasks) * (ntasks + 2))) == NULL ||
+	    (copy = arena_strdup(a, t->tasks ? t->tasks : "")) == NULL)
+		return CS_E_TOOBIG;
+	ntasks = 0;
+	for (p = copy; *p;) {
+		char *nl = strchr(p, '\n');
+
+		if (nl)
+			*nl = '\0';
+		if (*p)
+			tasks[ntasks++] = p;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	tasks[ntasks] = NULL;
+	*tasks_out = tasks;
+	return CS_OK;
+}
+
 enum cs_err
 incidents_create_txn(struct store *st, struct arena *a,
                      const struct incident_policy *pol, const struct actor *by,
@@ -195,12 +260,24 @@ incidents_create_txn(struct store *st, struct arena *a,
                      struct incident *out, struct verrs *ve)
 {
 	struct incident x = {0};
+	struct incident_template t;
+	struct incident_input tin = *in;
+	const char **tasks = NULL;
 	int64_t now = clock_now();
 	time_t tt = (time_t)now;
 	struct tm tm;
 	enum cs_err err;
 
 	validate(in, true, ve);
+	if (ve->n == 0 && in->rsit_type != NULL) {
+		err = store_call(st, template_get, a, 0, in->rsit_type, &t);
+		if (err == CS_OK &&
+		    (err = template_apply(a, &t, &tin, &tasks)) != CS_OK)
+			return err;
+		if (err != CS_OK && err != CS_E_NOTFOUND)
+			return err;
+		in = &tin;
+	}
 	if (in->status >= 0 && in->status != STATUS_NEW)
 		verr_add(ve, "status", "a new incident starts as new");
 	if (in->resolution >= 0)
@@ -244,6 +321,15 @@ incidents_create_txn(struct store *st, struct arena *a,
 		return err;
 	if ((err = status_entry(st, by, x.id, "created", now)) != CS_OK)
 		return err;
+	for (size_t i = 0; tasks != NULL && tasks[i] != NULL; i++) {
+		struct task tk = {.incident_id = x.id,
+		                  .title = tasks[i],
+		                  .state = "open",
+		                  .created_at = now};
+
+		if ((err = store_call(st, task_put, &tk, &tk.id)) != CS_OK)
+			return err;
+	}
 	if ((err = audit_incident(st, a, by, "incident.create", &x, NULL,
 	                          now)) != CS_OK)
 		return err;

@@ -497,6 +497,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		reply_problem(req, 500, "out of request memory");
 	else
 		dispatch(req);
+	/* counted before the answer leaves, so a client that reads /metrics
+	 * next sees this request in it */
+	metrics_request(h->srv->metrics,
+	                req->route >= 0 ? (size_t)req->route : router_count(),
+	                req->status, clock_mono() - req->t0);
+	req->counted = true;
 	return queue(req);
 }
 
@@ -516,9 +522,11 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (!req->replied)
 		req->status =
 		    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? 200 : 499;
-	metrics_request(h->srv->metrics,
-	                req->route >= 0 ? (size_t)req->route : router_count(),
-	                req->status, dur);
+	if (!req->counted) /* ended before an answer was queued */
+		metrics_request(h->srv->metrics,
+		                req->route >= 0 ? (size_t)req->route
+		                                : router_count(),
+		                req->status, dur);
 	log_info("msg=request method=%s path=\"%s\" status=%d dur_ms=%.2f "
 	         "addr=%s user=%s bytes=%zu",
 	         req->method ? req->method : "?",

@@ -65,6 +65,7 @@ struct request {
 	struct hdr hdrs[REQ_HDRS];
 	size_t nhdrs;
 	bool replied, no_store;
+	bool counted; /* in the metrics already */
 };
 
 enum cs_err server_start(struct cs_server *srv, struct httpd **out);

@@ -263,4 +263,15 @@ enum cs_err sq_link_list(struct store *st, struct arena *a,
                          struct incident_link **items_out, size_t *n_out);
 enum cs_err sq_link_delete(struct store *st, int64_t incident_id, int64_t id);
 
+enum cs_err sq_template_put(struct store *st, const struct incident_template *t,
+                            int64_t now, int64_t *id_out);
+enum cs_err sq_template_get(struct store *st, struct arena *a, int64_t id,
+                            const char *rsit_type,
+                            struct incident_template *out);
+enum cs_err sq_template_list(struct store *st, struct arena *a,
+                             const struct page *p,
+                             struct incident_template **items_out,
+                             size_t *n_out);
+enum cs_err sq_template_delete(struct store *st, int64_t id);
+
 #endif

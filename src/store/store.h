@@ -26,7 +26,7 @@
 #include "core/err.h"
 #include "core/incident.h"
 
-#define STORE_OPS_VERSION 7
+#define STORE_OPS_VERSION 8
 
 enum role {
 	ROLE_ADMIN,
@@ -213,6 +213,16 @@ struct incident_link {
 	const char *ref, *title; /* the other incident */
 	const char *created_by;
 	int64_t created_at;
+};
+
+/* incident templates (version 8); -1 = no default for an enum field */
+struct incident_template {
+	int64_t id;
+	const char *rsit_type, *name;
+	int tlp, pap, impact, urgency;
+	const char *tags;  /* comma-separated */
+	const char *tasks; /* one task title per line */
+	int64_t version, created_at, updated_at;
 };
 
 /* full-text search (version 6) */
@@ -494,6 +504,21 @@ struct store_ops {
 	                         size_t *n_out);
 	enum cs_err (*link_delete)(struct store *, int64_t incident_id,
 	                           int64_t id);
+
+	/* ---- version 8: incident templates ---- */
+	/* insert when t->id is 0, else update (CS_E_STALE on version) */
+	enum cs_err (*template_put)(struct store *,
+	                            const struct incident_template *t,
+	                            int64_t now, int64_t *id_out);
+	/* by id, or by RSIT type when rsit_type is not NULL */
+	enum cs_err (*template_get)(struct store *, struct arena *, int64_t id,
+	                            const char *rsit_type,
+	                            struct incident_template *out);
+	enum cs_err (*template_list)(struct store *, struct arena *,
+	                             const struct page *,
+	                             struct incident_template **items_out,
+	                             size_t *n_out);
+	enum cs_err (*template_delete)(struct store *, int64_t id);
 };
 
 /* Every backend starts its connection struct with this. */

@@ -484,4 +484,8 @@ const struct store_ops store_sqlite_ops = {
     .link_put = sq_link_put,
     .link_list = sq_link_list,
     .link_delete = sq_link_delete,
+    .template_put = sq_template_put,
+    .template_get = sq_template_get,
+    .template_list = sq_template_list,
+    .template_delete = sq_template_delete,
 };
