@@ -16,25 +16,6 @@ asset_json(const struct org_asset *x)
 	                 json_time(x->created_at));
 }
 
-static bool
-readable_org(struct request *req, struct org *o)
-{
-	int64_t id;
-	enum cs_err err;
-
-	if (!param_id(req, 0, &id))
-		return false;
-	err = store_call(req_store(req), org_get, req->a, id, NULL, o);
-	if (err == CS_OK && !auth_can_read_org(req, o->short_name))
-		err = CS_E_NOTFOUND;
-	if (err != CS_OK) {
-		reply_err(req, err,
-		          err == CS_E_NOTFOUND ? "no such organisation" : NULL);
-		return false;
-	}
-	return true;
-}
-
 void
 api_assets_list(struct request *req)
 {
@@ -46,7 +27,7 @@ api_assets_list(struct request *req)
 	enum cs_err err;
 	json_t *items;
 
-	if (!readable_org(req, &o) || !page_from_query(req, &p))
+	if (!req_org(req, &o) || !page_from_query(req, &p))
 		return;
 	if (kind != NULL && strcmp(kind, "cidr") != 0 &&
 	    strcmp(kind, "asn") != 0 && strcmp(kind, "domain") != 0) {
@@ -75,7 +56,7 @@ api_assets_create(struct request *req)
 	json_t *body;
 	enum cs_err err;
 
-	if (!readable_org(req, &o) || !req_json_object(req, &body))
+	if (!req_org(req, &o) || !req_json_object(req, &body))
 		return;
 	fields_known(body, known, &ve);
 	x.org_id = o.id;
@@ -101,7 +82,7 @@ api_assets_delete(struct request *req)
 	int64_t id;
 	enum cs_err err;
 
-	if (!readable_org(req, &o) || !param_id(req, 1, &id))
+	if (!req_org(req, &o) || !param_id(req, 1, &id))
 		return;
 	err = assets_remove(req_store(req), req->a, &req->actor, o.id, id);
 	if (err != CS_OK) {

@@ -12,14 +12,6 @@
 #include "http/auth.h"
 #include "http/handlers.h"
 
-static void
-viewer_of(const struct request *req, struct viewer *v)
-{
-	v->user_id = req->user.id;
-	v->role = req->user.role;
-	v->org = req->user.org;
-}
-
 static json_t *
 list_json(const char **list)
 {
@@ -201,7 +193,7 @@ api_incidents_create(struct request *req)
 
 	if (!req_json_object(req, &body))
 		return;
-	viewer_of(req, &v);
+	req_viewer(req, &v);
 	read_input(req, body, &in, &ve);
 	err = ve.n ? CS_E_INVAL
 	           : incidents_create(req_store(req), req->a,
@@ -231,7 +223,7 @@ api_incidents_get(struct request *req)
 	struct viewer v;
 	enum cs_err err;
 
-	viewer_of(req, &v);
+	req_viewer(req, &v);
 	err = store_call(req_store(req), incident_get, req->a, &v,
 	                 req->params[0], &x);
 	if (err != CS_OK) {
@@ -253,7 +245,7 @@ api_incidents_update(struct request *req)
 	json_t *body;
 	enum cs_err err;
 
-	viewer_of(req, &v);
+	req_viewer(req, &v);
 	if (!req_json_object(req, &body))
 		return;
 	read_input(req, body, &in, &ve);
@@ -359,7 +351,7 @@ api_incidents_list(struct request *req)
 
 	if (!page_from_query(req, &p))
 		return;
-	viewer_of(req, &v);
+	req_viewer(req, &v);
 	f.status = req_query(req, "status");
 	f.rsit_class = req_query(req, "rsit_class");
 	f.rsit_type = req_query(req, "rsit_type");
@@ -453,23 +445,6 @@ api_incidents_list(struct request *req)
 	reply_page(req, items, n, &p, n >= 2 ? rows[n - 2].id : 0);
 }
 
-/* The incident named in the path, if the caller may read it. */
-static bool
-incident_from_param(struct request *req, struct viewer *v, struct incident *x)
-{
-	enum cs_err err;
-
-	viewer_of(req, v);
-	err = store_call(req_store(req), incident_get, req->a, v,
-	                 req->params[0], x);
-	if (err != CS_OK) {
-		reply_err(req, err,
-		          err == CS_E_NOTFOUND ? "no such incident" : NULL);
-		return false;
-	}
-	return true;
-}
-
 static json_t *
 entry_json(const struct entry *e)
 {
@@ -490,7 +465,7 @@ api_entries_list(struct request *req)
 	enum cs_err err;
 	json_t *items;
 
-	if (!page_from_query(req, &p) || !incident_from_param(req, &v, &x))
+	if (!page_from_query(req, &p) || !req_incident(req, &v, &x))
 		return;
 	/* constituents never see internal entries */
 	err = store_call(req_store(req), entry_list, req->a, x.id,
@@ -517,7 +492,7 @@ api_entries_create(struct request *req)
 
 	if (!req_json_object(req, &body))
 		return;
-	viewer_of(req, &v);
+	req_viewer(req, &v);
 	fields_known(body, known, &ve);
 	e.kind = field_str(body, "kind", false, 32, &ve);
 	e.visibility = field_str(body, "visibility", false, 32, &ve);
@@ -560,7 +535,7 @@ api_tasks_list(struct request *req)
 	enum cs_err err;
 	json_t *items;
 
-	if (!page_from_query(req, &p) || !incident_from_param(req, &v, &x))
+	if (!page_from_query(req, &p) || !req_incident(req, &v, &x))
 		return;
 	err =
 	    store_call(req_store(req), task_list, req->a, x.id, &p, &rows, &n);
@@ -587,7 +562,7 @@ api_tasks_create(struct request *req)
 
 	if (!req_json_object(req, &body))
 		return;
-	viewer_of(req, &v);
+	req_viewer(req, &v);
 	fields_known(body, known, &ve);
 	t.title = field_str(body, "title", true, 300, &ve);
 	assignee = field_str(body, "assignee", false, 64, &ve);
@@ -627,7 +602,7 @@ api_tasks_update(struct request *req)
 	}
 	if (!req_json_object(req, &body))
 		return;
-	viewer_of(req, &v);
+	req_viewer(req, &v);
 	fields_known(body, known, &ve);
 	title = field_str(body, "title", false, 300, &ve);
 	state = field_str(body, "state", false, 16, &ve);
@@ -671,7 +646,7 @@ api_links_list(struct request *req)
 	enum cs_err err;
 	json_t *items;
 
-	if (!incident_from_param(req, &v, &x))
+	if (!req_incident(req, &v, &x))
 		return;
 	err =
 	    store_call(req_store(req), link_list, req->a, &v, x.id, &rows, &n);
@@ -702,7 +677,7 @@ api_links_create(struct request *req)
 
 	if (!req_json_object(req, &body))
 		return;
-	viewer_of(req, &v);
+	req_viewer(req, &v);
 	fields_known(body, known, &ve);
 	kind = field_str(body, "kind", true, 32, &ve);
 	other = field_str(body, "ref", true, 40, &ve);
@@ -740,7 +715,7 @@ api_links_delete(struct request *req)
 
 	if (!param_id(req, 1, &id))
 		return;
-	viewer_of(req, &v);
+	req_viewer(req, &v);
 	err = links_remove(req_store(req), req->a, &req->actor, &v,
 	                   req->params[0], id);
 	if (err != CS_OK) {

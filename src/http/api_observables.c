@@ -17,31 +17,6 @@
 
 #define CORR_MAX 20 /* correlated incidents shown per observable */
 
-static void
-viewer_of(const struct request *req, struct viewer *v)
-{
-	v->user_id = req->user.id;
-	v->role = req->user.role;
-	v->org = req->user.org;
-}
-
-/* The incident named in the path, if the caller may read it. */
-static bool
-incident_from_param(struct request *req, struct viewer *v, struct incident *x)
-{
-	enum cs_err err;
-
-	viewer_of(req, v);
-	err = store_call(req_store(req), incident_get, req->a, v,
-	                 req->params[0], x);
-	if (err != CS_OK) {
-		reply_err(req, err,
-		          err == CS_E_NOTFOUND ? "no such incident" : NULL);
-		return false;
-	}
-	return true;
-}
-
 /* c[*j ...] are the correlations of observable index (c is in index
  * order); moves *j past them. */
 static json_t *
@@ -79,7 +54,7 @@ api_observables_list(struct request *req)
 	enum cs_err err;
 	json_t *items;
 
-	if (!page_from_query(req, &p) || !incident_from_param(req, &v, &x))
+	if (!page_from_query(req, &p) || !req_incident(req, &v, &x))
 		return;
 	err = store_call(req_store(req), observable_list, req->a, x.id, &p,
 	                 &rows, &n);
@@ -124,7 +99,7 @@ api_observables_create(struct request *req)
 
 	if (!req_json_object(req, &body))
 		return;
-	viewer_of(req, &v);
+	req_viewer(req, &v);
 	fields_known(body, known, &ve);
 	in.type = field_str(body, "type", true, 32, &ve);
 	in.value = field_str(body, "value", true, IOC_INPUT_MAX, &ve);
@@ -168,7 +143,7 @@ api_observables_delete(struct request *req)
 
 	if (!param_id(req, 1, &id))
 		return;
-	viewer_of(req, &v);
+	req_viewer(req, &v);
 	err = observables_remove(req_store(req), req->a, &req->actor, &v,
 	                         req->params[0], id);
 	if (err != CS_OK) {
@@ -250,7 +225,7 @@ api_observables_extract(struct request *req)
 
 	if (!req_json_object(req, &body))
 		return;
-	viewer_of(req, &v);
+	req_viewer(req, &v);
 	fields_known(body, known, &ve);
 	text = field_str(body, "text", true, OBSERVABLES_TEXT_MAX, &ve);
 	attach = field_bool(body, "attach", &ve) == 1;

@@ -79,25 +79,6 @@ field_languages(struct request *req, json_t *body, struct verrs *ve)
 	return out;
 }
 
-static bool
-org_from_param(struct request *req, struct org *o)
-{
-	int64_t id;
-	enum cs_err err;
-
-	if (!param_id(req, 0, &id))
-		return false;
-	err = store_call(req_store(req), org_get, req->a, id, NULL, o);
-	if (err == CS_OK && !auth_can_read_org(req, o->short_name))
-		err = CS_E_NOTFOUND; /* not even its existence leaks */
-	if (err != CS_OK) {
-		reply_err(req, err,
-		          err == CS_E_NOTFOUND ? "no such organisation" : NULL);
-		return false;
-	}
-	return true;
-}
-
 void
 api_orgs_list(struct request *req)
 {
@@ -192,7 +173,7 @@ api_orgs_get(struct request *req)
 {
 	struct org o;
 
-	if (!org_from_param(req, &o))
+	if (!req_org(req, &o))
 		return;
 	req_add_header(req, "ETag", etag_of(req, o.version));
 	reply_json(req, 200, org_json(&o));
@@ -259,7 +240,7 @@ api_contacts_list(struct request *req)
 	enum cs_err err;
 	json_t *items;
 
-	if (!org_from_param(req, &o) || !page_from_query(req, &p))
+	if (!req_org(req, &o) || !page_from_query(req, &p))
 		return;
 	err = store_call(req_store(req), contact_list, req->a, o.id, &p, &rows,
 	                 &n);
@@ -284,7 +265,7 @@ api_contacts_create(struct request *req)
 	json_t *body;
 	enum cs_err err;
 
-	if (!org_from_param(req, &o) || !req_json_object(req, &body))
+	if (!req_org(req, &o) || !req_json_object(req, &body))
 		return;
 	fields_known(body, known, &ve);
 	c.org_id = o.id;
@@ -322,7 +303,7 @@ api_contacts_delete(struct request *req)
 	int64_t id;
 	enum cs_err err;
 
-	if (!org_from_param(req, &o) || !param_id(req, 1, &id))
+	if (!req_org(req, &o) || !param_id(req, 1, &id))
 		return;
 	err = contacts_remove(req_store(req), req->a, &req->actor, o.id, id);
 	if (err != CS_OK) {

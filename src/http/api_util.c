@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "core/secret.h"
 #include "http/api_util.h"
+#include "http/auth.h"
 
 json_t *
 json_time(int64_t t)
@@ -274,5 +275,48 @@ param_id(struct request *req, int i, int64_t *out)
 		return false;
 	}
 	*out = v;
+	return true;
+}
+
+void
+req_viewer(const struct request *req, struct viewer *v)
+{
+	v->user_id = req->user.id;
+	v->role = req->user.role;
+	v->org = req->user.org;
+}
+
+bool
+req_incident(struct request *req, struct viewer *v, struct incident *x)
+{
+	enum cs_err err;
+
+	req_viewer(req, v);
+	err = store_call(req_store(req), incident_get, req->a, v,
+	                 req->params[0], x);
+	if (err != CS_OK) {
+		reply_err(req, err,
+		          err == CS_E_NOTFOUND ? "no such incident" : NULL);
+		return false;
+	}
+	return true;
+}
+
+bool
+req_org(struct request *req, struct org *o)
+{
+	int64_t id;
+	enum cs_err err;
+
+	if (!param_id(req, 0, &id))
+		return false;
+	err = store_call(req_store(req), org_get, req->a, id, NULL, o);
+	if (err == CS_OK && !auth_can_read_org(req, o->short_name))
+		err = CS_E_NOTFOUND; /* not even its existence leaks */
+	if (err != CS_OK) {
+		reply_err(req, err,
+		          err == CS_E_NOTFOUND ? "no such organisation" : NULL);
+		return false;
+	}
 	return true;
 }

@@ -47,6 +47,14 @@ const char *etag_of(struct request *req, int64_t version);
 /* Parses If-Match into a version: 0 when absent or "*"; -1 when it can match
  * nothing (then the write must fail with 412). */
 int64_t if_match_version(struct request *req);
+/* Who is asking, for the store's read rules. */
+void req_viewer(const struct request *req, struct viewer *v);
+/* The incident named by params[0], if the caller may read it; replies 404
+ * (or the storage error) and returns false otherwise. */
+bool req_incident(struct request *req, struct viewer *v, struct incident *x);
+/* The organisation whose id is params[0], if the caller may read it. */
+bool req_org(struct request *req, struct org *o);
+
 /* Parses a decimal id path parameter; replies 404 when malformed. */
 bool param_id(struct request *req, int i, int64_t *out);
 
