@@ -18,6 +18,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "core/constituency.h"
+#include "mail/pgp.h"
 #include "jobs/jobs.h"
 #include "store/datadir.h"
 
@@ -150,6 +151,15 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	    .session_idle = srv.cfg.session_idle,
 	    .session_max = srv.cfg.session_max,
 	};
+	{
+		char home[1100], why[256];
+
+		snprintf(home, sizeof(home), "%s/gnupg", srv.cfg.data_dir);
+		if (pgp_init(home, why, sizeof(why)) != CS_OK) {
+			fprintf(stderr, "csirtd: OpenPGP: %s\n", why);
+			return 1;
+		}
+	}
 	srv.incidents.team_code = srv.cfg.team_code;
 	if (!priority_matrix_parse(srv.cfg.priority_matrix,
 	                           &srv.incidents.matrix) ||

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/orgs.h"
+#include "mail/pgp.h"
 #include "http/api_util.h"
 #include "http/auth.h"
 #include "http/handlers.h"
@@ -39,11 +40,16 @@ org_json(const struct org *o)
 static json_t *
 contact_json(const struct contact *c)
 {
-	return json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:o}", "id",
-	                 (json_int_t)c->id, "org_id", (json_int_t)c->org_id,
-	                 "name", c->name, "email", c->email, "phone", c->phone,
-	                 "role", c->role, "language", c->language, "created_at",
-	                 json_time(c->created_at));
+	json_t *o = json_pack(
+	    "{s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)c->id,
+	    "org_id", (json_int_t)c->org_id, "name", c->name, "email", c->email,
+	    "phone", c->phone, "role", c->role, "language", c->language,
+	    "created_at", json_time(c->created_at));
+
+	json_object_set_new(o, "pgp_fingerprint",
+	                    c->pgp_fingerprint ? json_string(c->pgp_fingerprint)
+	                                       : json_null());
+	return o;
 }
 
 /* "languages": ["ca", "es"] -> "ca,es" in the arena; NULL when absent. */
@@ -257,8 +263,10 @@ api_contacts_list(struct request *req)
 void
 api_contacts_create(struct request *req)
 {
-	static const char *const known[] = {"name", "email",    "phone",
-	                                    "role", "language", NULL};
+	static const char *const known[] = {
+	    "name", "email", "phone", "role", "language", "pgp_key", NULL};
+	struct pgp_key_info key;
+	char why[160];
 	struct verrs ve = {0};
 	struct contact c = {0};
 	struct org o;
@@ -274,6 +282,14 @@ api_contacts_create(struct request *req)
 	c.phone = field_str(body, "phone", false, 40, &ve);
 	c.role = field_str(body, "role", true, 16, &ve);
 	c.language = field_str(body, "language", false, 2, &ve);
+	c.pgp_key = field_str(body, "pgp_key", false, PGP_KEY_MAX, &ve);
+	if (ve.n == 0 && c.pgp_key != NULL) {
+		if (pgp_key_inspect(c.pgp_key, &key, why, sizeof(why)) != CS_OK)
+			verr_add(&ve, "pgp_key", arena_strdup(req->a, why));
+		else
+			c.pgp_fingerprint =
+			    arena_strdup(req->a, key.fingerprint);
+	}
 	if (ve.n == 0)
 		err =
 		    contacts_add(req_store(req), req->a, &req->actor, &c, &ve);

@@ -152,6 +152,8 @@ read_contact(struct sq *s, struct arena *a, sqlite3_stmt *q, struct contact *c)
 	c->role = sq_col_str(s, a, q, 5);
 	c->language = sq_col_str(s, a, q, 6);
 	c->created_at = sq_col_i64(q, 7);
+	c->pgp_key = sq_col_str(s, a, q, 8);
+	c->pgp_fingerprint = sq_col_str(s, a, q, 9);
 }
 
 enum cs_err
@@ -160,8 +162,9 @@ sq_contact_put(struct store *st, const struct contact *c, int64_t *id_out)
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q =
 	    sq_prep(s, "INSERT INTO contact (org_id, name, email, "
-	               "phone, role, language, created_at) VALUES "
-	               "(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	               "phone, role, language, created_at, pgp_key, "
+	               "pgp_fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+	               "?8, ?9)");
 	enum cs_err err;
 
 	if (q == NULL)
@@ -173,6 +176,8 @@ sq_contact_put(struct store *st, const struct contact *c, int64_t *id_out)
 	sq_bind_str(q, 5, c->role);
 	sq_bind_str(q, 6, c->language ? c->language : "");
 	sqlite3_bind_int64(q, 7, c->created_at);
+	sq_bind_str(q, 8, c->pgp_key);
+	sq_bind_str(q, 9, c->pgp_fingerprint);
 	if ((err = sq_run(s, q, "contact_put")) == CS_OK)
 		*id_out = sqlite3_last_insert_rowid(s->db);
 	return err;
@@ -185,7 +190,8 @@ sq_contact_list(struct store *st, struct arena *a, int64_t org_id,
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q =
 	    sq_prep(s, "SELECT id, org_id, name, email, phone, "
-	               "role, language, created_at FROM contact "
+	               "role, language, created_at, pgp_key, "
+	               "pgp_fingerprint FROM contact "
 	               "WHERE org_id = ?1 AND id > ?2 ORDER BY id "
 	               "LIMIT ?3");
 

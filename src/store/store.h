@@ -109,6 +109,7 @@ struct org {
 struct contact {
 	int64_t id, org_id;
 	const char *name, *email, *phone, *role, *language;
+	const char *pgp_key, *pgp_fingerprint; /* NULL when it has none */
 	int64_t created_at;
 };
 
