@@ -315,26 +315,8 @@ reply_incidents_csv(struct request *req, const struct incident *rows, size_t n,
 		f[14] = due;
 		csv_out_row(&c, f, 15);
 	}
-	if (c.oom) {
-		reply_problem(req, 413,
-		              "the export does not fit in memory; "
-		              "ask for a smaller page");
-		return;
-	}
-	if (n >= (size_t)p->limit) {
-		char raw[32], enc[48], *link;
-		int len = snprintf(raw, sizeof(raw), "k:%lld",
-		                   (long long)rows[n - 2].id);
-
-		b64url_encode((const unsigned char *)raw, (size_t)len, enc);
-		link = arena_printf(
-		    req->a, "<?format=csv&cursor=%s>; rel=\"next\"", enc);
-		if (link != NULL)
-			req_add_header(req, "Link", link);
-	}
-	req_add_header(req, "Content-Disposition",
-	               "attachment; filename=\"incidents.csv\"");
-	reply(req, 200, "text/csv; charset=utf-8", c.buf ? c.buf : "", c.len);
+	csv_out_reply(req, &c, "incidents.csv", n >= (size_t)p->limit,
+	              n >= 2 ? rows[n - 2].id : 0);
 }
 
 void
@@ -342,6 +324,7 @@ api_incidents_list(struct request *req)
 {
 	struct incident_filter f = {.tlp = -1};
 	const char *q, *sla, *within;
+	bool csv;
 	struct incident *rows;
 	struct viewer v;
 	struct page p;
@@ -423,18 +406,15 @@ api_incidents_list(struct request *req)
 		}
 		f.due_before = clock_now() + d;
 	}
-	if ((q = req_query(req, "format")) != NULL && strcmp(q, "csv") != 0 &&
-	    strcmp(q, "json") != 0) {
-		reply_problem(req, 400, "format is json or csv");
+	if (!csv_out_wanted(req, &csv))
 		return;
-	}
 	err = store_call(req_store(req), incident_list, req->a, &v, &f, &p,
 	                 &rows, &n);
 	if (err != CS_OK) {
 		reply_err(req, err, NULL);
 		return;
 	}
-	if (q != NULL && strcmp(q, "csv") == 0) {
+	if (csv) {
 		reply_incidents_csv(req, rows, n, &p);
 		return;
 	}

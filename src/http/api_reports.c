@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/reports.h"
+#include "http/csv_out.h"
 #include "http/api_util.h"
 #include "http/auth.h"
 #include "http/handlers.h"
@@ -33,7 +35,9 @@ api_reports_list(struct request *req)
 	enum cs_err err;
 	json_t *items;
 
-	if (!page_from_query(req, &p))
+	bool csv;
+
+	if (!page_from_query(req, &p) || !csv_out_wanted(req, &csv))
 		return;
 	if ((status && !report_status_valid(status)) ||
 	    (source && !report_source_valid(source))) {
@@ -46,6 +50,36 @@ api_reports_list(struct request *req)
 	                 &p, &rows, &n);
 	if (err != CS_OK) {
 		reply_err(req, err, NULL);
+		return;
+	}
+	if (csv) {
+		static const char *const head[] = {
+		    "id",          "source",     "reporter",  "subject",
+		    "language",    "tlp",        "status",    "incident",
+		    "received_at", "triaged_by", "triaged_at"};
+		struct csv_out c;
+
+		csv_out_init(&c, req->a);
+		csv_out_row(&c, head, 11);
+		for (size_t i = 0; i + 1 < (size_t)p.limit && i < n; i++) {
+			const struct report *r = &rows[i];
+			char id[24], rec[CLOCK_RFC3339_MAX],
+			    tri[CLOCK_RFC3339_MAX] = "";
+			const char *f[11];
+
+			snprintf(id, sizeof(id), "%lld", (long long)r->id);
+			clock_fmt(r->received_at, rec);
+			if (r->triaged_at)
+				clock_fmt(r->triaged_at, tri);
+			f[0] = id, f[1] = r->source, f[2] = r->reporter;
+			f[3] = r->subject, f[4] = r->language;
+			f[5] = tlp_name(r->tlp), f[6] = r->status;
+			f[7] = r->incident_ref, f[8] = rec;
+			f[9] = r->triaged_by, f[10] = tri;
+			csv_out_row(&c, f, 11);
+		}
+		csv_out_reply(req, &c, "reports.csv", n >= (size_t)p.limit,
+		              n >= 2 ? rows[n - 2].id : 0);
 		return;
 	}
 	items = json_array();

@@ -25,4 +25,13 @@ void csv_out_init(struct csv_out *c, struct arena *a);
 /* One record; NULL fields are written empty. */
 void csv_out_row(struct csv_out *c, const char *const *fields, size_t n);
 
+struct request;
+/* Replies with the CSV (or 413 when it outgrew the arena). When a next page
+ * exists its cursor (the key last_key) is in a Link header, rel="next". */
+void csv_out_reply(struct request *req, struct csv_out *c, const char *filename,
+                   bool more, int64_t last_key);
+/* ?format=: false (and a 400 reply) for anything but json and csv; *csv
+ * tells which. */
+bool csv_out_wanted(struct request *req, bool *csv);
+
 #endif

@@ -105,3 +105,16 @@ def test_triage_is_atomic(h):
     after, _ = paginate(h, "/api/v1/incidents")
     assert len(after) == len(before)
     assert h.get(f"/api/v1/reports/{r['id']}").json()["status"] == "new"
+
+
+def test_csv_export(h):
+    import csv
+    import io
+    ids = [report(h, subject=f"csv report, {i}")["id"] for i in range(3)]
+    r = h.get("/api/v1/reports", params={"format": "csv", "limit": 2})
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [int(x["id"]) for x in rows] == list(reversed(ids))[:2]
+    assert rows[0]["subject"] == "csv report, 2" and rows[0]["status"] == "new"
+    assert 'rel="next"' in r.headers["Link"]
+    assert_problem(h.get("/api/v1/reports", params={"format": "pdf"}), 400)
