@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/orgs.h"
+#include "http/csv_out.h"
 #include "mail/pgp.h"
 #include "http/api_util.h"
 #include "http/auth.h"
@@ -89,36 +91,61 @@ void
 api_orgs_list(struct request *req)
 {
 	const char *q = req_query(req, "q");
-	struct org *rows, own;
+	struct org *rows = NULL, own;
 	struct page p;
-	size_t n;
+	size_t n = 0;
 	enum cs_err err;
 	json_t *items;
+	bool csv;
 
-	if (!page_from_query(req, &p))
+	if (!page_from_query(req, &p) || !csv_out_wanted(req, &csv))
 		return;
 	if (req->user.role == ROLE_CONSTITUENT) {
 		/* a constituent's list is its own organisation */
-		items = json_array();
 		err = store_call(req_store(req), org_get, req->a, 0,
 		                 req->user.org ? req->user.org : "", &own);
-		if (err == CS_OK && p.after < own.id)
-			json_array_append_new(items, org_json(&own));
-		else if (err != CS_OK && err != CS_E_NOTFOUND) {
-			json_decref(items);
+		if (err != CS_OK && err != CS_E_NOTFOUND) {
 			reply_err(req, err, NULL);
 			return;
 		}
-		reply_page(req, items, json_array_size(items), &p, 0);
-		return;
+		if (err == CS_OK && p.after < own.id)
+			rows = &own, n = 1;
+	} else {
+		if (q != NULL && (strlen(q) > 200 || q[0] == '\0')) {
+			reply_problem(req, 400,
+			              "q must be 1 to 200 characters");
+			return;
+		}
+		err = store_call(req_store(req), org_list, req->a, q, &p, &rows,
+		                 &n);
+		if (err != CS_OK) {
+			reply_err(req, err, NULL);
+			return;
+		}
 	}
-	if (q != NULL && (strlen(q) > 200 || q[0] == '\0')) {
-		reply_problem(req, 400, "q must be 1 to 200 characters");
-		return;
-	}
-	err = store_call(req_store(req), org_list, req->a, q, &p, &rows, &n);
-	if (err != CS_OK) {
-		reply_err(req, err, NULL);
+	if (csv) {
+		static const char *const head[] = {
+		    "id",      "short_name", "name",   "sector",
+		    "country", "languages",  "parent", "updated_at"};
+		struct csv_out c;
+
+		csv_out_init(&c, req->a);
+		csv_out_row(&c, head, 8);
+		for (size_t i = 0; i < n && i + 1 < (size_t)p.limit; i++) {
+			char id[24], up[CLOCK_RFC3339_MAX];
+			const char *f[8];
+
+			snprintf(id, sizeof(id), "%lld", (long long)rows[i].id);
+			clock_fmt(rows[i].updated_at, up);
+			f[0] = id, f[1] = rows[i].short_name,
+			f[2] = rows[i].name, f[3] = rows[i].sector;
+			f[4] = rows[i].country, f[5] = rows[i].languages;
+			f[6] = rows[i].parent_short, f[7] = up;
+			csv_out_row(&c, f, 8);
+		}
+		csv_out_reply(req, &c, "organisations.csv",
+		              n >= (size_t)p.limit,
+		              n >= 2 ? rows[n - 2].id : 0);
 		return;
 	}
 	items = json_array();

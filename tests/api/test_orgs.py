@@ -117,3 +117,15 @@ def test_contacts(server, team):
     actions = [e["action"] for e in paginate(server.admin(), "/api/v1/audit")[0]]
     assert "contact.create" in actions and "contact.delete" in actions
     assert "org.create" in actions
+
+
+def test_csv_export(server, team):
+    import csv
+    import io
+    r = team["handler"].get("/api/v1/orgs", params={"format": "csv", "q": "girona"})
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [x["short_name"] for x in rows] == ["AJ-GIRONA"]
+    assert rows[0]["languages"] == "ca,es" and rows[0]["country"] == "ES"
+    r = team["constituent"].get("/api/v1/orgs", params={"format": "csv"})
+    assert [x["short_name"] for x in csv.DictReader(io.StringIO(r.text))] == ["AJ-GIRONA"]
