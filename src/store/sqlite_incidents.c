@@ -107,6 +107,46 @@ read_incident(struct sq *s, struct arena *a, sqlite3_stmt *q,
 	x->tags = split_list(s, a, q, 25);
 }
 
+/*
+ * True when incident x already has exactly the organisations x->orgs:
+ * rewriting them would needlessly rewrite the incident's search rows
+ * (their orgs tokens, migration 0010).
+ */
+static bool
+orgs_unchanged(struct sq *s, const struct incident *x)
+{
+	sqlite3_stmt *q = sq_prep(
+	    s, "SELECT o.short_name FROM incident_org io JOIN org o ON o.id = "
+	       "io.org_id WHERE io.incident_id = ?1");
+	size_t have = 0, want = 0;
+	bool same = true;
+
+	if (q == NULL)
+		return false;
+	sqlite3_bind_int64(q, 1, x->id);
+	while (same && sqlite3_step(q) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(q, 0);
+		bool found = false;
+
+		for (size_t i = 0; x->orgs != NULL && x->orgs[i] != NULL; i++)
+			if (name != NULL && strcmp(x->orgs[i], name) == 0)
+				found = true;
+		same = found;
+		have++;
+	}
+	sq_done(q);
+	/* distinct names wanted */
+	for (size_t i = 0; x->orgs != NULL && x->orgs[i] != NULL; i++) {
+		bool dup = false;
+
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(x->orgs[k], x->orgs[i]) == 0)
+				dup = true;
+		want += !dup;
+	}
+	return same && have == want;
+}
+
 /* Replaces the member, organisation and tag sets of incident id. */
 static enum cs_err
 put_sets(struct sq *s, const struct incident *x)
@@ -127,7 +167,12 @@ put_sets(struct sq *s, const struct incident *x)
 	enum cs_err err;
 
 	for (int k = 0; k < 3; k++) {
-		sqlite3_stmt *q = sq_prep(s, del[k]);
+		sqlite3_stmt *q;
+
+		if (k == 1 && orgs_unchanged(s, x))
+			continue;
+		if ((q = sq_prep(s, del[k])) == NULL)
+			return CS_E_DB;
 
 		if (q == NULL)
 			return CS_E_DB;
@@ -265,7 +310,8 @@ sq_incident_list(struct store *st, struct arena *a, const struct viewer *v,
 	       "(i.resolve_due < ?10 OR (i.first_response_at IS NULL AND "
 	       "i.response_due < ?10)))) "
 	       "AND (?12 IS NULL OR i.id IN (SELECT incident FROM search WHERE "
-	       "search MATCH ?12 AND (kind = 0 OR (?21 <> 'constituent' AND "
+	       "search MATCH '{title body} : (' || ?12 || ')' AND (kind = 0 OR "
+	       "(?21 <> 'constituent' AND "
 	       "kind IN (2, 3))))) "
 	       "AND " VISIBLE " ORDER BY i.id DESC LIMIT ?11");
 

@@ -10,23 +10,25 @@ static const char *const kinds[] = {"incident", "report", "entry",
                                     "observable"};
 
 /*
- * A constituent: the matches are walked newest first like the team's, but
- * each is first tested against the set of its organisation's incidents
- * (built once per query), which is cheap, before the row-level rules.
+ * A constituent: the organisation's token ("org<ID>", see migration 0010)
+ * is intersected with the query inside FTS5, so only the organisation's
+ * rows are walked; the row-level rules still apply to each of them.
  */
 #define CONSTITUENT_SEARCH                                                     \
 	"SELECT f.kind, i.ref, f.rowid / 4, CASE f.kind WHEN 2 THEN i.title "  \
 	"ELSE f.title END, snippet(search, 1, '\u00ab', '\u00bb', '\u2026', "  \
 	"16) FROM search f JOIN incident i ON i.id = f.incident WHERE "        \
-	"search MATCH ?1 AND f.kind <> 1 AND f.incident IN (SELECT "           \
-	"io.incident_id FROM incident_org io JOIN org o ON o.id = io.org_id "  \
-	"WHERE o.short_name = ?22) AND (i.tlp <> 'RED' OR EXISTS (SELECT 1 "   \
-	"FROM incident_member m WHERE m.incident_id = i.id AND m.user_id = "   \
-	"?20)) AND (f.kind = 0 OR (f.kind = 2 AND EXISTS (SELECT 1 FROM "      \
-	"entry e WHERE e.id = f.rowid / 4 AND e.visibility = 'shared')) OR "   \
-	"(f.kind = 3 AND EXISTS (SELECT 1 FROM observable o WHERE o.id = "     \
-	"f.rowid / 4 AND (o.tlp IS NULL OR o.tlp <> 'RED')))) "                \
-	"ORDER BY f.rowid DESC LIMIT ?2 OFFSET ?3"
+	"search MATCH '{title body} : (' || ?1 || ') AND orgs : org' || "      \
+	"coalesce((SELECT id FROM org WHERE short_name = ?22), 0) "            \
+	"AND f.kind <> 1 AND EXISTS (SELECT 1 FROM incident_org io "           \
+	"JOIN org o ON o.id = io.org_id WHERE io.incident_id = i.id "          \
+	"AND o.short_name = ?22) AND (i.tlp <> 'RED' OR EXISTS (SELECT 1 "     \
+	"FROM incident_member m WHERE m.incident_id = i.id "                   \
+	"AND m.user_id = ?20)) AND (f.kind = 0 OR (f.kind = 2 AND EXISTS "     \
+	"(SELECT 1 FROM entry e WHERE e.id = f.rowid / 4 "                     \
+	"AND e.visibility = 'shared')) OR (f.kind = 3 AND EXISTS (SELECT 1 "   \
+	"FROM observable o WHERE o.id = f.rowid / 4 AND (o.tlp IS NULL OR "    \
+	"o.tlp <> 'RED')))) ORDER BY f.rowid DESC LIMIT ?2 OFFSET ?3"
 
 enum cs_err
 sq_search(struct store *st, struct arena *a, const struct viewer *v,
@@ -42,7 +44,7 @@ sq_search(struct store *st, struct arena *a, const struct viewer *v,
 	       "CASE f.kind WHEN 2 THEN i.title ELSE f.title END, "
 	       "snippet(search, 1, '\u00ab', '\u00bb', '\u2026', 16) "
 	       "FROM search f LEFT JOIN incident i ON i.id = f.incident "
-	       "WHERE search MATCH ?1 AND ("
+	       "WHERE search MATCH '{title body} : (' || ?1 || ')' AND ("
 	       "(f.kind = 1 AND ?21 <> 'constituent') OR "
 	       "(f.kind <> 1 AND i.id IS NOT NULL AND " VISIBLE
 	       " AND (?21 <> 'constituent' OR f.kind = 0 OR "

@@ -79,3 +79,34 @@ def test_bad_queries(w):
     assert_problem(w["h"].get("/api/v1/search", params={"q": " ".join("abcdefghijklmnopq")}), 400)
     # FTS5 syntax is never interpreted
     assert w["h"].get("/api/v1/search", params={"q": 'NEAR("a" OR'}).status_code == 200
+
+
+def test_constituent_follows_org_changes(w):
+    """The organisation's rows of the index follow the incident's
+    organisations: added later, removed later, and never matched by the
+    index's own organisation tokens."""
+    h, con = w["h"], w["con"]
+    x = h.post("/api/v1/incidents", json={"title": "Echidna defacement",
+                                           "orgs": ["OTH"]}).json()
+    h.post(f"/api/v1/incidents/{x['ref']}/entries",
+           json={"visibility": "shared", "body": "numbat shared note"})
+    assert hits(con, "echidna") == [] and hits(con, "numbat") == []
+
+    def set_orgs(orgs):
+        r = h.get(f"/api/v1/incidents/{x['ref']}")
+        r = h.patch(f"/api/v1/incidents/{x['ref']}", json={"orgs": orgs},
+                    headers={"If-Match": r.headers["ETag"]})
+        assert r.status_code == 200, r.text
+
+    set_orgs(["OTH", "AJT"])
+    assert [y["kind"] for y in hits(con, "echidna")] == ["incident"]
+    assert [y["kind"] for y in hits(con, "numbat")] == ["entry"]
+    set_orgs(["OTH", "AJT"])  # unchanged: still found
+    assert hits(con, "numbat")
+    h.post(f"/api/v1/incidents/{x['ref']}/entries",
+           json={"visibility": "shared", "body": "numbat second note"})
+    assert len(hits(con, "numbat")) == 2
+    set_orgs(["OTH"])
+    assert hits(con, "echidna") == [] and hits(con, "numbat") == []
+    # the organisation tokens are not searchable text
+    assert hits(h, "org1") == [] and hits(h, "org2") == []
