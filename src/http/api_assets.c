@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/constituency.h"
+#include "http/csv_out.h"
 #include "http/api_util.h"
 #include "http/auth.h"
 #include "http/handlers.h"
@@ -16,6 +17,29 @@ asset_json(const struct org_asset *x)
 	                 json_time(x->created_at));
 }
 
+static void
+reply_assets_csv(struct request *req, const struct org *o,
+                 const struct org_asset *rows, size_t n, const struct page *p)
+{
+	static const char *const head[] = {"id", "org_id", "kind", "value",
+	                                   "created_at"};
+	static const char *const keep[] = {"kind", NULL};
+	struct csv_out c;
+
+	csv_out_start(&c, req->a, head, 5);
+	c.keep = keep;
+	for (size_t i = 0; i < csv_out_shown(n, p); i++) {
+		const struct org_asset *x = &rows[i];
+		const char *f[] = {csv_out_int(&c, x->id),
+		                   csv_out_int(&c, x->org_id), x->kind,
+		                   x->value, csv_out_time(&c, x->created_at)};
+
+		csv_out_row(&c, f, 5);
+	}
+	csv_out_page(req, &c, csv_out_filename(&c, o->short_name, "assets.csv"),
+	             n, p, n >= 2 ? rows[n - 2].id : 0);
+}
+
 void
 api_assets_list(struct request *req)
 {
@@ -26,8 +50,10 @@ api_assets_list(struct request *req)
 	size_t n;
 	enum cs_err err;
 	json_t *items;
+	bool csv;
 
-	if (!req_org(req, &o) || !page_from_query(req, &p))
+	if (!req_org(req, &o) || !page_from_query(req, &p) ||
+	    !csv_out_wanted(req, &csv))
 		return;
 	if (kind != NULL && strcmp(kind, "cidr") != 0 &&
 	    strcmp(kind, "asn") != 0 && strcmp(kind, "domain") != 0) {
@@ -38,6 +64,10 @@ api_assets_list(struct request *req)
 	                 &rows, &n);
 	if (err != CS_OK) {
 		reply_err(req, err, NULL);
+		return;
+	}
+	if (csv) {
+		reply_assets_csv(req, &o, rows, n, &p);
 		return;
 	}
 	items = json_array();

@@ -22,31 +22,6 @@ list_json(const char **list)
 	return arr;
 }
 
-/* "a;b;c" for a CSV cell */
-static const char *
-join_list(struct arena *a, const char **list)
-{
-	size_t len = 0;
-	char *out;
-
-	for (size_t i = 0; list != NULL && list[i] != NULL; i++)
-		len += strlen(list[i]) + 1;
-	if ((out = arena_alloc(a, len + 1)) == NULL)
-		return "";
-	out[0] = '\0';
-	len = 0;
-	for (size_t i = 0; list != NULL && list[i] != NULL; i++) {
-		size_t n = strlen(list[i]);
-
-		if (i > 0)
-			out[len++] = ';';
-		memcpy(out + len, list[i], n);
-		len += n;
-		out[len] = '\0';
-	}
-	return out;
-}
-
 static json_t *
 str_or_null(const char *s)
 {
@@ -283,40 +258,36 @@ reply_incidents_csv(struct request *req, const struct incident *rows, size_t n,
 	    "ref",  "title", "status",     "resolution", "priority",
 	    "tlp",  "pap",   "rsit_class", "rsit_type",  "owner",
 	    "orgs", "tags",  "created_at", "updated_at", "resolve_due"};
+	static const char *const keep[] = {
+	    "status", "rsit_class", "rsit_type", "tlp", "priority",   "owner",
+	    "org",    "tag",        "q",         "sla", "due_within", NULL};
 	struct csv_out c;
-	size_t shown = n >= (size_t)p->limit ? n - 1 : n;
 
-	csv_out_init(&c, req->a);
-	csv_out_row(&c, head, sizeof(head) / sizeof(head[0]));
-	for (size_t i = 0; i < shown; i++) {
+	csv_out_start(&c, req->a, head, 15);
+	c.keep = keep;
+	for (size_t i = 0; i < csv_out_shown(n, p); i++) {
 		const struct incident *x = &rows[i];
-		char prio[4], created[CLOCK_RFC3339_MAX],
-		    updated[CLOCK_RFC3339_MAX], due[CLOCK_RFC3339_MAX];
 		const char *f[15];
 
-		snprintf(prio, sizeof(prio), "%d", x->priority);
-		clock_fmt(x->created_at, created);
-		clock_fmt(x->updated_at, updated);
-		clock_fmt(x->resolve_due, due);
 		f[0] = x->ref;
 		f[1] = x->title;
 		f[2] = status_name(x->status);
 		f[3] = x->resolution ? resolution_name(x->resolution) : "";
-		f[4] = prio;
+		f[4] = csv_out_int(&c, x->priority);
 		f[5] = tlp_name(x->tlp);
 		f[6] = pap_name(x->pap);
 		f[7] = x->rsit_class;
 		f[8] = x->rsit_type;
 		f[9] = x->owner;
-		f[10] = join_list(req->a, x->orgs);
-		f[11] = join_list(req->a, x->tags);
-		f[12] = created;
-		f[13] = updated;
-		f[14] = due;
+		f[10] = csv_out_join(&c, x->orgs);
+		f[11] = csv_out_join(&c, x->tags);
+		f[12] = csv_out_time(&c, x->created_at);
+		f[13] = csv_out_time(&c, x->updated_at);
+		f[14] = csv_out_time(&c, x->resolve_due);
 		csv_out_row(&c, f, 15);
 	}
-	csv_out_reply(req, &c, "incidents.csv", n >= (size_t)p->limit,
-	              n >= 2 ? rows[n - 2].id : 0);
+	csv_out_page(req, &c, "incidents.csv", n, p,
+	             n >= 2 ? rows[n - 2].id : 0);
 }
 
 void
@@ -434,6 +405,30 @@ entry_json(const struct entry *e)
 	                 json_time(e->created_at));
 }
 
+static void
+reply_entries_csv(struct request *req, const struct incident *x,
+                  const struct entry *rows, size_t n, const struct page *p)
+{
+	static const char *const head[] = {"id",     "kind", "visibility",
+	                                   "author", "body", "created_at"};
+	struct csv_out c;
+
+	csv_out_start(&c, req->a, head, 6);
+	for (size_t i = 0; i < csv_out_shown(n, p); i++) {
+		const struct entry *e = &rows[i];
+		const char *f[] = {csv_out_int(&c, e->id),
+		                   e->kind,
+		                   e->visibility,
+		                   e->author,
+		                   e->body,
+		                   csv_out_time(&c, e->created_at)};
+
+		csv_out_row(&c, f, 6);
+	}
+	csv_out_page(req, &c, csv_out_filename(&c, x->ref, "entries.csv"), n, p,
+	             n >= 2 ? rows[n - 2].id : 0);
+}
+
 void
 api_entries_list(struct request *req)
 {
@@ -444,14 +439,20 @@ api_entries_list(struct request *req)
 	size_t n;
 	enum cs_err err;
 	json_t *items;
+	bool csv;
 
-	if (!page_from_query(req, &p) || !req_incident(req, &v, &x))
+	if (!page_from_query(req, &p) || !csv_out_wanted(req, &csv) ||
+	    !req_incident(req, &v, &x))
 		return;
-	/* constituents never see internal entries */
+	/* constituents never see internal entries, in JSON or in CSV */
 	err = store_call(req_store(req), entry_list, req->a, x.id,
 	                 req->user.role == ROLE_CONSTITUENT, &p, &rows, &n);
 	if (err != CS_OK) {
 		reply_err(req, err, NULL);
+		return;
+	}
+	if (csv) {
+		reply_entries_csv(req, &x, rows, n, &p);
 		return;
 	}
 	items = json_array();
@@ -504,6 +505,32 @@ task_json(const struct task *t)
 	    json_time(t->created_at), "updated_at", json_time(t->updated_at));
 }
 
+static void
+reply_tasks_csv(struct request *req, const struct incident *x,
+                const struct task *rows, size_t n, const struct page *p)
+{
+	static const char *const head[] = {"id",        "title", "assignee",
+	                                   "due_at",    "state", "created_at",
+	                                   "updated_at"};
+	struct csv_out c;
+
+	csv_out_start(&c, req->a, head, 7);
+	for (size_t i = 0; i < csv_out_shown(n, p); i++) {
+		const struct task *t = &rows[i];
+		const char *f[] = {csv_out_int(&c, t->id),
+		                   t->title,
+		                   t->assignee,
+		                   csv_out_time(&c, t->due_at),
+		                   t->state,
+		                   csv_out_time(&c, t->created_at),
+		                   csv_out_time(&c, t->updated_at)};
+
+		csv_out_row(&c, f, 7);
+	}
+	csv_out_page(req, &c, csv_out_filename(&c, x->ref, "tasks.csv"), n, p,
+	             n >= 2 ? rows[n - 2].id : 0);
+}
+
 void
 api_tasks_list(struct request *req)
 {
@@ -514,13 +541,19 @@ api_tasks_list(struct request *req)
 	size_t n;
 	enum cs_err err;
 	json_t *items;
+	bool csv;
 
-	if (!page_from_query(req, &p) || !req_incident(req, &v, &x))
+	if (!page_from_query(req, &p) || !csv_out_wanted(req, &csv) ||
+	    !req_incident(req, &v, &x))
 		return;
 	err =
 	    store_call(req_store(req), task_list, req->a, x.id, &p, &rows, &n);
 	if (err != CS_OK) {
 		reply_err(req, err, NULL);
+		return;
+	}
+	if (csv) {
+		reply_tasks_csv(req, &x, rows, n, &p);
 		return;
 	}
 	items = json_array();
@@ -616,6 +649,31 @@ link_json(const struct incident_link *l)
 	                 json_time(l->created_at));
 }
 
+/* Links are one page, whole: no cursor, no Link header. */
+static void
+reply_links_csv(struct request *req, const struct incident *x,
+                const struct incident_link *rows, size_t n)
+{
+	static const char *const head[] = {"id",    "kind",       "ref",
+	                                   "title", "created_by", "created_at"};
+	struct csv_out c;
+
+	csv_out_start(&c, req->a, head, 6);
+	for (size_t i = 0; i < n; i++) {
+		const struct incident_link *l = &rows[i];
+		const char *f[] = {csv_out_int(&c, l->id),
+		                   l->kind,
+		                   l->ref,
+		                   l->title,
+		                   l->created_by,
+		                   csv_out_time(&c, l->created_at)};
+
+		csv_out_row(&c, f, 6);
+	}
+	csv_out_reply(req, &c, csv_out_filename(&c, x->ref, "links.csv"), false,
+	              0);
+}
+
 void
 api_links_list(struct request *req)
 {
@@ -625,13 +683,18 @@ api_links_list(struct request *req)
 	size_t n;
 	enum cs_err err;
 	json_t *items;
+	bool csv;
 
-	if (!req_incident(req, &v, &x))
+	if (!csv_out_wanted(req, &csv) || !req_incident(req, &v, &x))
 		return;
 	err =
 	    store_call(req_store(req), link_list, req->a, &v, x.id, &rows, &n);
 	if (err != CS_OK) {
 		reply_err(req, err, NULL);
+		return;
+	}
+	if (csv) {
+		reply_links_csv(req, &x, rows, n);
 		return;
 	}
 	items = json_array();

@@ -2,8 +2,41 @@
 #include <stdio.h>
 
 #include "http/api_util.h"
+#include "http/csv_out.h"
 #include "http/handlers.h"
 #include "jobs/jobs.h"
+
+/* payload is its compact JSON text, as stored. */
+static void
+reply_jobs_csv(struct request *req, const struct job *rows, size_t n,
+               const struct page *p)
+{
+	static const char *const head[] = {
+	    "id",         "kind",         "state",     "payload",
+	    "attempts",   "max_attempts", "run_after", "last_error",
+	    "created_at", "finished_at"};
+	static const char *const keep[] = {"state", NULL};
+	struct csv_out c;
+
+	csv_out_start(&c, req->a, head, 10);
+	c.keep = keep;
+	for (size_t i = 0; i < csv_out_shown(n, p); i++) {
+		const struct job *j = &rows[i];
+		const char *f[] = {csv_out_int(&c, j->id),
+		                   j->kind,
+		                   job_state_name(j->state),
+		                   j->payload ? j->payload : "{}",
+		                   csv_out_int(&c, j->attempts),
+		                   csv_out_int(&c, j->max_attempts),
+		                   csv_out_time(&c, j->run_after),
+		                   j->last_error,
+		                   csv_out_time(&c, j->created_at),
+		                   csv_out_time(&c, j->finished_at)};
+
+		csv_out_row(&c, f, 10);
+	}
+	csv_out_page(req, &c, "jobs.csv", n, p, n >= 2 ? rows[n - 2].id : 0);
+}
 
 void
 api_jobs_list(struct request *req)
@@ -15,8 +48,9 @@ api_jobs_list(struct request *req)
 	size_t n;
 	enum cs_err err;
 	json_t *items;
+	bool csv;
 
-	if (!page_from_query(req, &p))
+	if (!page_from_query(req, &p) || !csv_out_wanted(req, &csv))
 		return;
 	if (sq != NULL && !job_state_parse(sq, &state)) {
 		reply_problem(req, 400,
@@ -27,6 +61,10 @@ api_jobs_list(struct request *req)
 	                 &p, &rows, &n);
 	if (err != CS_OK) {
 		reply_err(req, err, NULL);
+		return;
+	}
+	if (csv) {
+		reply_jobs_csv(req, rows, n, &p);
 		return;
 	}
 	items = json_array();

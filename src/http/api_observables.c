@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/observables.h"
+#include "http/csv_out.h"
 #include "http/api_util.h"
 #include "http/handlers.h"
 
@@ -42,6 +43,74 @@ observable_json(const struct observable *o, size_t index,
 	    "correlations", corr);
 }
 
+/* An observable marked TLP:RED of its own stays with the team. */
+static bool
+hidden(const struct request *req, const struct observable *o)
+{
+	return req->user.role == ROLE_CONSTITUENT && o->tlp == TLP_RED;
+}
+
+/* "ref;ref" of the incidents correlated with observable index, moving *j
+ * as observable_json() does. */
+static const char *
+correlations_cell(struct csv_out *c, size_t index,
+                  const struct correlation *corr, size_t nc, size_t *j)
+{
+	const char **refs;
+	size_t k = 0, end;
+
+	while (*j < nc && corr[*j].index < index)
+		(*j)++;
+	for (end = *j; end < nc && corr[end].index == index; end++)
+		;
+	if ((refs = arena_alloc(c->a, sizeof(*refs) * (end - *j + 1))) ==
+	    NULL) {
+		c->oom = true;
+		return "";
+	}
+	for (; *j < end; (*j)++)
+		refs[k++] = corr[*j].ref;
+	refs[k] = NULL;
+	return csv_out_join(c, refs);
+}
+
+static void
+reply_observables_csv(struct request *req, const struct incident *x,
+                      const struct observable *rows, size_t n,
+                      const struct page *p, const struct correlation *corr,
+                      size_t nc)
+{
+	static const char *const head[] = {
+	    "id",         "type",       "value",       "to_ids",
+	    "tlp",        "comment",    "first_seen",  "last_seen",
+	    "created_by", "created_at", "correlations"};
+	struct csv_out c;
+	size_t j = 0;
+
+	csv_out_start(&c, req->a, head, 11);
+	for (size_t i = 0; i < csv_out_shown(n, p); i++) {
+		const struct observable *o = &rows[i];
+		const char *f[11];
+
+		if (hidden(req, o))
+			continue;
+		f[0] = csv_out_int(&c, o->id);
+		f[1] = o->type;
+		f[2] = o->value;
+		f[3] = o->to_ids ? "true" : "false";
+		f[4] = o->tlp >= 0 ? tlp_name((enum tlp)o->tlp) : "";
+		f[5] = o->comment;
+		f[6] = csv_out_time(&c, o->first_seen);
+		f[7] = csv_out_time(&c, o->last_seen);
+		f[8] = o->created_by;
+		f[9] = csv_out_time(&c, o->created_at);
+		f[10] = correlations_cell(&c, i, corr, nc, &j);
+		csv_out_row(&c, f, 11);
+	}
+	csv_out_page(req, &c, csv_out_filename(&c, x->ref, "observables.csv"),
+	             n, p, n >= 2 ? rows[n - 2].id : 0);
+}
+
 void
 api_observables_list(struct request *req)
 {
@@ -53,14 +122,16 @@ api_observables_list(struct request *req)
 	size_t n, kept, nc, j = 0;
 	enum cs_err err;
 	json_t *items;
+	bool csv;
 
-	if (!page_from_query(req, &p) || !req_incident(req, &v, &x))
+	if (!page_from_query(req, &p) || !csv_out_wanted(req, &csv) ||
+	    !req_incident(req, &v, &x))
 		return;
 	err = store_call(req_store(req), observable_list, req->a, x.id, &p,
 	                 &rows, &n);
 	if (err == CS_OK) {
 		/* not for the extra row that only tells a next page exists */
-		kept = n >= (size_t)p.limit ? n - 1 : n;
+		kept = csv_out_shown(n, &p);
 		err = store_call(req_store(req), observable_correlate, req->a,
 		                 &v, x.id, rows, kept, CORR_MAX, &corr, &nc);
 	}
@@ -68,12 +139,16 @@ api_observables_list(struct request *req)
 		reply_err(req, err, NULL);
 		return;
 	}
+	if (csv) {
+		reply_observables_csv(req, &x, rows, n, &p, corr, nc);
+		return;
+	}
 	items = json_array();
 	for (size_t i = 0; i < n; i++) {
-		/* an observable marked TLP:RED of its own stays with the team
-		 */
-		if (req->user.role == ROLE_CONSTITUENT &&
-		    rows[i].tlp == TLP_RED)
+		/* The extra row is appended whatever it holds: reply_page()
+		 * drops the last item, which must be that one and not the last
+		 * row of the page. */
+		if (i < kept && hidden(req, &rows[i]))
 			continue;
 		json_array_append_new(
 		    items, observable_json(&rows[i], i, corr, nc, &j));

@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/clock.h"
 #include "core/orgs.h"
 #include "http/csv_out.h"
 #include "mail/pgp.h"
@@ -127,25 +126,23 @@ api_orgs_list(struct request *req)
 		static const char *const head[] = {
 		    "id",      "short_name", "name",   "sector",
 		    "country", "languages",  "parent", "updated_at"};
+		static const char *const keep[] = {"q", NULL};
 		struct csv_out c;
 
-		csv_out_init(&c, req->a);
-		csv_out_row(&c, head, 8);
-		for (size_t i = 0; i < n && i + 1 < (size_t)p.limit; i++) {
-			char id[24], up[CLOCK_RFC3339_MAX];
+		csv_out_start(&c, req->a, head, 8);
+		c.keep = keep;
+		for (size_t i = 0; i < csv_out_shown(n, &p); i++) {
 			const char *f[8];
 
-			snprintf(id, sizeof(id), "%lld", (long long)rows[i].id);
-			clock_fmt(rows[i].updated_at, up);
-			f[0] = id, f[1] = rows[i].short_name,
-			f[2] = rows[i].name, f[3] = rows[i].sector;
-			f[4] = rows[i].country, f[5] = rows[i].languages;
-			f[6] = rows[i].parent_short, f[7] = up;
+			f[0] = csv_out_int(&c, rows[i].id);
+			f[1] = rows[i].short_name, f[2] = rows[i].name;
+			f[3] = rows[i].sector, f[4] = rows[i].country;
+			f[5] = rows[i].languages, f[6] = rows[i].parent_short;
+			f[7] = csv_out_time(&c, rows[i].updated_at);
 			csv_out_row(&c, f, 8);
 		}
-		csv_out_reply(req, &c, "organisations.csv",
-		              n >= (size_t)p.limit,
-		              n >= 2 ? rows[n - 2].id : 0);
+		csv_out_page(req, &c, "organisations.csv", n, &p,
+		             n >= 2 ? rows[n - 2].id : 0);
 		return;
 	}
 	items = json_array();
@@ -263,6 +260,36 @@ api_orgs_update(struct request *req)
 	reply_json(req, 200, org_json(&o));
 }
 
+static void
+reply_contacts_csv(struct request *req, const struct org *o,
+                   const struct contact *rows, size_t n, const struct page *p)
+{
+	static const char *const head[] = {
+	    "id",   "org_id",   "name",       "email",          "phone",
+	    "role", "language", "created_at", "pgp_fingerprint"};
+	struct csv_out c;
+
+	csv_out_start(&c, req->a, head, 9);
+	for (size_t i = 0; i < csv_out_shown(n, p); i++) {
+		const struct contact *k = &rows[i];
+		/* the fingerprint, never the key itself (as in JSON) */
+		const char *f[] = {csv_out_int(&c, k->id),
+		                   csv_out_int(&c, k->org_id),
+		                   k->name,
+		                   k->email,
+		                   k->phone,
+		                   k->role,
+		                   k->language,
+		                   csv_out_time(&c, k->created_at),
+		                   k->pgp_fingerprint};
+
+		csv_out_row(&c, f, 9);
+	}
+	csv_out_page(req, &c,
+	             csv_out_filename(&c, o->short_name, "contacts.csv"), n, p,
+	             n >= 2 ? rows[n - 2].id : 0);
+}
+
 void
 api_contacts_list(struct request *req)
 {
@@ -272,13 +299,19 @@ api_contacts_list(struct request *req)
 	size_t n;
 	enum cs_err err;
 	json_t *items;
+	bool csv;
 
-	if (!req_org(req, &o) || !page_from_query(req, &p))
+	if (!req_org(req, &o) || !page_from_query(req, &p) ||
+	    !csv_out_wanted(req, &csv))
 		return;
 	err = store_call(req_store(req), contact_list, req->a, o.id, &p, &rows,
 	                 &n);
 	if (err != CS_OK) {
 		reply_err(req, err, NULL);
+		return;
+	}
+	if (csv) {
+		reply_contacts_csv(req, &o, rows, n, &p);
 		return;
 	}
 	items = json_array();

@@ -57,9 +57,11 @@ api_reports_list(struct request *req)
 		    "id",          "source",     "reporter",  "subject",
 		    "language",    "tlp",        "status",    "incident",
 		    "received_at", "triaged_by", "triaged_at"};
+		static const char *const keep[] = {"status", "source", NULL};
 		struct csv_out c;
 
 		csv_out_init(&c, req->a);
+		c.keep = keep;
 		csv_out_row(&c, head, 11);
 		for (size_t i = 0; i + 1 < (size_t)p.limit && i < n; i++) {
 			const struct report *r = &rows[i];

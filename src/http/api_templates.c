@@ -4,6 +4,7 @@
 #include "core/incident.h"
 #include "core/taxonomy.h"
 #include "core/templates.h"
+#include "http/csv_out.h"
 #include "http/api_util.h"
 #include "http/handlers.h"
 
@@ -137,6 +138,40 @@ static const char *const fields[] = {"rsit_type", "name",   "tlp",
                                      "pap",       "impact", "urgency",
                                      "tags",      "tasks",  NULL};
 
+static void
+reply_templates_csv(struct request *req, const struct incident_template *rows,
+                    size_t n, const struct page *p)
+{
+	static const char *const head[] = {
+	    "id",   "rsit_type", "rsit_class", "name",
+	    "tlp",  "pap",       "impact",     "urgency",
+	    "tags", "tasks",     "created_at", "updated_at"};
+	struct csv_out c;
+
+	csv_out_start(&c, req->a, head, 12);
+	for (size_t i = 0; i < csv_out_shown(n, p); i++) {
+		const struct incident_template *t = &rows[i];
+		const struct rsit_type *r = rsit_type_find(t->rsit_type);
+		const char *f[12];
+
+		f[0] = csv_out_int(&c, t->id);
+		f[1] = t->rsit_type;
+		f[2] = r ? r->class_id : "";
+		f[3] = t->name;
+		f[4] = t->tlp >= 0 ? n_tlp(t->tlp) : "";
+		f[5] = t->pap >= 0 ? n_pap(t->pap) : "";
+		f[6] = t->impact >= 0 ? n_level(t->impact) : "";
+		f[7] = t->urgency >= 0 ? n_level(t->urgency) : "";
+		f[8] = csv_out_split(&c, t->tags, ',');
+		f[9] = csv_out_split(&c, t->tasks, '\n');
+		f[10] = csv_out_time(&c, t->created_at);
+		f[11] = csv_out_time(&c, t->updated_at);
+		csv_out_row(&c, f, 12);
+	}
+	csv_out_page(req, &c, "templates.csv", n, p,
+	             n >= 2 ? rows[n - 2].id : 0);
+}
+
 void
 api_templates_list(struct request *req)
 {
@@ -145,12 +180,17 @@ api_templates_list(struct request *req)
 	size_t n;
 	enum cs_err err;
 	json_t *items;
+	bool csv;
 
-	if (!page_from_query(req, &p))
+	if (!page_from_query(req, &p) || !csv_out_wanted(req, &csv))
 		return;
 	err = store_call(req_store(req), template_list, req->a, &p, &rows, &n);
 	if (err != CS_OK) {
 		reply_err(req, err, NULL);
+		return;
+	}
+	if (csv) {
+		reply_templates_csv(req, rows, n, &p);
 		return;
 	}
 	items = json_array();

@@ -4,7 +4,38 @@
 #include "core/credentials.h"
 #include "http/api_util.h"
 #include "http/auth.h"
+#include "http/csv_out.h"
 #include "http/handlers.h"
+
+/* The columns of token_json(): the prefix that recognises a token, never
+ * the token or its hash. */
+static void
+reply_tokens_csv(struct request *req, const struct token *rows, size_t n,
+                 const struct page *p)
+{
+	static const char *const head[] = {
+	    "id",         "name",       "user",         "prefix",
+	    "created_at", "expires_at", "last_used_at", "revoked_at"};
+	static const char *const keep[] = {"user", NULL};
+	struct csv_out c;
+
+	csv_out_start(&c, req->a, head, 8);
+	c.keep = keep;
+	for (size_t i = 0; i < csv_out_shown(n, p); i++) {
+		const struct token *t = &rows[i];
+		const char *f[] = {csv_out_int(&c, t->id),
+		                   t->name,
+		                   t->user_login,
+		                   t->prefix,
+		                   csv_out_time(&c, t->created_at),
+		                   csv_out_time(&c, t->expires_at),
+		                   csv_out_time(&c, t->last_used_at),
+		                   csv_out_time(&c, t->revoked_at)};
+
+		csv_out_row(&c, f, 8);
+	}
+	csv_out_page(req, &c, "tokens.csv", n, p, n >= 2 ? rows[n - 2].id : 0);
+}
 
 void
 api_tokens_list(struct request *req)
@@ -17,8 +48,9 @@ api_tokens_list(struct request *req)
 	size_t n;
 	enum cs_err err;
 	json_t *items;
+	bool csv;
 
-	if (!page_from_query(req, &p))
+	if (!page_from_query(req, &p) || !csv_out_wanted(req, &csv))
 		return;
 	if (who != NULL) {
 		if (!auth_is_self_or_admin(req, who)) {
@@ -38,6 +70,10 @@ api_tokens_list(struct request *req)
 	                 &n);
 	if (err != CS_OK) {
 		reply_err(req, err, NULL);
+		return;
+	}
+	if (csv) {
+		reply_tokens_csv(req, rows, n, &p);
 		return;
 	}
 	items = json_array();

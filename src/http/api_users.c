@@ -4,6 +4,7 @@
 #include "core/users.h"
 #include "http/api_util.h"
 #include "http/auth.h"
+#include "http/csv_out.h"
 #include "http/handlers.h"
 #include "store/datadir.h"
 
@@ -12,6 +13,37 @@ reply_user(struct request *req, int status, const struct user *u)
 {
 	req_add_header(req, "ETag", etag_of(req, u->version));
 	reply_json(req, status, user_json(u));
+}
+
+/* The columns of user_json(): never the password hash. */
+static void
+reply_users_csv(struct request *req, const struct user *rows, size_t n,
+                const struct page *p)
+{
+	static const char *const head[] = {
+	    "id",  "login",    "name",       "email",      "role",
+	    "org", "disabled", "created_at", "updated_at", "last_login_at"};
+	static const char *const keep[] = {"role", NULL};
+	struct csv_out c;
+
+	csv_out_start(&c, req->a, head, 10);
+	c.keep = keep;
+	for (size_t i = 0; i < csv_out_shown(n, p); i++) {
+		const struct user *u = &rows[i];
+		const char *f[] = {csv_out_int(&c, u->id),
+		                   u->login,
+		                   u->name,
+		                   u->email,
+		                   role_name(u->role),
+		                   u->org,
+		                   u->disabled ? "true" : "false",
+		                   csv_out_time(&c, u->created_at),
+		                   csv_out_time(&c, u->updated_at),
+		                   csv_out_time(&c, u->last_login_at)};
+
+		csv_out_row(&c, f, 10);
+	}
+	csv_out_page(req, &c, "users.csv", n, p, n >= 2 ? rows[n - 2].id : 0);
 }
 
 void
@@ -24,8 +56,9 @@ api_users_list(struct request *req)
 	enum role role;
 	enum cs_err err;
 	json_t *items;
+	bool csv;
 
-	if (!page_from_query(req, &p))
+	if (!page_from_query(req, &p) || !csv_out_wanted(req, &csv))
 		return;
 	if (rq != NULL && !role_parse(rq, &role)) {
 		reply_problem(req, 400,
@@ -37,6 +70,10 @@ api_users_list(struct request *req)
 	                 &p, &rows, &n);
 	if (err != CS_OK) {
 		reply_err(req, err, NULL);
+		return;
+	}
+	if (csv) {
+		reply_users_csv(req, rows, n, &p);
 		return;
 	}
 	items = json_array();
