@@ -8,12 +8,18 @@
  * then times 1,000 searches (one and two words, and a prefix) as an admin
  * and as a constituent, printing p50/p99 and throughput. Prints, never
  * asserts.
+ *
+ * BENCH_DATABASE=postgres://... runs it on an empty PostgreSQL database
+ * instead (bench/pg_bench.sh); the searches are then also timed from two
+ * processes at once, each with its own connection, as two csirtd serve
+ * processes would run them.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -128,6 +134,7 @@ int
 main(void)
 {
 	const char *env = getenv("BENCH_INCIDENTS");
+	const char *dburl = getenv("BENCH_DATABASE");
 	long n = env ? strtol(env, NULL, 10) : 100000;
 	char dir[] = "/tmp/cs-bench-XXXXXX", url[128], title[200], summary[600];
 	struct store *st;
@@ -147,7 +154,10 @@ main(void)
 	make_vocab();
 	if (mkdtemp(dir) == NULL)
 		return 1;
-	snprintf(url, sizeof(url), "sqlite:%s/db", dir);
+	if (dburl != NULL && *dburl != '\0')
+		snprintf(url, sizeof(url), "%s", dburl);
+	else
+		snprintf(url, sizeof(url), "sqlite:%s/db", dir);
 	if (store_open(url, &st) != CS_OK ||
 	    store_call(st, migrate, false, NULL, NULL, &applied) != CS_OK)
 		return 1;
@@ -198,6 +208,30 @@ main(void)
 	       clock_mono() - t0, (double)n / (clock_mono() - t0));
 	measure(st, &admin, "admin, /api/v1/search");
 	measure(st, &con, "constituent of 1%");
+	if (dburl != NULL && *dburl != '\0') {
+		/* two processes at once, one connection each */
+		printf("  two processes searching at once:\n");
+		fflush(stdout);
+		for (int k = 0; k < 2; k++) {
+			if (fork() == 0) {
+				struct store *cst;
+				char label[64];
+
+				if (store_open(url, &cst) != CS_OK)
+					_exit(1);
+				snprintf(label, sizeof(label), "[%d] admin", k);
+				measure(cst, &admin, label);
+				snprintf(label, sizeof(label),
+				         "[%d] constituent of 1%%", k);
+				measure(cst, &con, label);
+				store_close(cst);
+				fflush(stdout);
+				_exit(0);
+			}
+		}
+		while (wait(NULL) > 0)
+			;
+	}
 	getrusage(RUSAGE_SELF, &ru);
 	printf("  peak RSS %.1f MiB\n", (double)ru.ru_maxrss / 1024);
 	store_close(st);

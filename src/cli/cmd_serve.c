@@ -17,6 +17,7 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "core/audit.h"
 #include "core/constituency.h"
 #include "mail/pgp.h"
 #include "jobs/jobs.h"
@@ -208,8 +209,11 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	store_close(st);
 	st = NULL;
 
-	if (store_pool_new(srv.cfg.db_url, srv.cfg.threads + 4, &srv.pool) !=
-	    CS_OK) {
+	if (store_pool_new(srv.cfg.db_url,
+	                   srv.cfg.db_pool > 0
+	                       ? srv.cfg.db_pool
+	                       : srv.cfg.threads + srv.cfg.workers + 2,
+	                   &srv.pool) != CS_OK) {
 		log_error("msg=\"cannot open the database pool\"");
 		goto out;
 	}
@@ -263,8 +267,13 @@ out:
 
 static const char migrate_usage[] =
     "usage: csirtd migrate [--dry-run]\n"
+    "       csirtd migrate --from sqlite:PATH --to postgres://...\n"
     "Applies the database migrations this csirtd carries (serve does it\n"
-    "too); --dry-run lists the pending ones.\n";
+    "too); --dry-run lists the pending ones.\n"
+    "With --from and --to, moves a whole installation from its SQLite\n"
+    "database to an empty PostgreSQL database, in one transaction, then\n"
+    "compares the row counts and verifies the audit chain there. Stop\n"
+    "csirtd serve first.\n";
 
 static void
 print_migration(const char *name, void *ctx)
@@ -272,24 +281,98 @@ print_migration(const char *name, void *ctx)
 	printf("%s%s\n", *(bool *)ctx ? "pending: " : "applied: ", name);
 }
 
+static void
+print_copied(const char *table, long long rows, void *ctx)
+{
+	(void)ctx;
+	printf("copied: %-18s %lld rows\n", table, rows);
+	fflush(stdout);
+}
+
+static void
+print_audit_problem(void *ctx, int64_t seq, const char *problem)
+{
+	(void)ctx;
+	fprintf(stderr, "csirtd: audit row %lld: %s\n", (long long)seq,
+	        problem);
+}
+
+/* migrate --from --to: the data directory's lock keeps serve away while
+ * the installation moves. */
+static int
+move_installation(struct cli *c, const char *from, const char *to)
+{
+	char lockpath[1100], err[512];
+	struct store *st = NULL;
+	int64_t rows = 0, problems = 0;
+	int fd, rc = 1;
+
+	snprintf(lockpath, sizeof(lockpath), "%s/csirtd.lock",
+	         c->cfg->data_dir);
+	fd = open(lockpath, O_RDWR | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		fprintf(stderr,
+		        "csirtd: csirtd serve is running on %s; stop "
+		        "it first\n",
+		        c->cfg->data_dir);
+		close(fd);
+		return 1;
+	}
+	if (store_copy(from, to, print_copied, NULL, err, sizeof(err)) !=
+	    CS_OK) {
+		fprintf(stderr, "csirtd: migrate: %s\n", err);
+		goto out;
+	}
+	if (store_open(to, &st) != CS_OK ||
+	    audit_verify(st, print_audit_problem, NULL, &rows, &problems) !=
+	        CS_OK ||
+	    problems > 0) {
+		fprintf(stderr, "csirtd: migrate: the audit chain does not "
+		                "verify on the destination\n");
+		goto out;
+	}
+	printf("audit chain verified on the destination: %lld rows\n",
+	       (long long)rows);
+	printf("moved; set database = %s (without credentials in shared "
+	       "files) and start csirtd serve\n",
+	       "postgres://...");
+	rc = 0;
+out:
+	store_close(st);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 int
 cmd_migrate(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {{"dry-run", no_argument, 0, 'n'},
-	                                     {"help", no_argument, 0, 'h'},
-	                                     {0, 0, 0, 0}};
+	static const struct option opts[] = {
+	    {"dry-run", no_argument, 0, 'n'},
+	    {"from", required_argument, 0, 'f'},
+	    {"to", required_argument, 0, 't'},
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0}};
 	struct store *st;
+	const char *from = NULL, *to = NULL;
 	bool dry = false;
 	int ch, applied = 0;
 
 	while ((ch = getopt_long(argc, argv, "+hn", opts, NULL)) != -1) {
 		if (ch == 'n')
 			dry = true;
+		else if (ch == 'f')
+			from = optarg;
+		else if (ch == 't')
+			to = optarg;
 		else
 			cli_usage(migrate_usage, ch == 'h' ? 0 : EXIT_USAGE);
 	}
-	if (optind != argc)
+	if (optind != argc || (from == NULL) != (to == NULL) ||
+	    (from != NULL && dry))
 		cli_usage(migrate_usage, EXIT_USAGE);
+	if (from != NULL)
+		return move_installation(c, from, to);
 	if (store_open(c->cfg->db_url, &st) != CS_OK) {
 		fprintf(stderr, "csirtd: cannot open %s\n", c->cfg->db_url);
 		return 1;

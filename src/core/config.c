@@ -113,6 +113,10 @@ static const struct directive dirs[] = {
      "HTTP threads; default: number of CPUs (at least 2)"},
     {"server", "workers", "CSIRTD_WORKERS", T_INT, N(workers), 0, 64, NULL,
      "background job workers (0 runs no jobs in this process)"},
+    {"server", "database_pool", "CSIRTD_DATABASE_POOL", T_INT, N(db_pool), 0,
+     1024, NULL,
+     "database connections of this process; default (0): threads + workers "
+     "+ 2"},
     {"server", "max_body", "CSIRTD_MAX_BODY", T_SIZE, N(max_body), 1024,
      1LL << 32, NULL, "largest request body in bytes (413 beyond)"},
     {"server", "request_memory", "CSIRTD_REQUEST_MEMORY", T_SIZE,

@@ -26,6 +26,7 @@ struct config {
 	char db_url[CONFIG_PATH + 16]; /* effective, set by config_finish() */
 	char listen[CONFIG_STR];
 	int threads, workers;
+	int db_pool; /* 0 = threads + workers + 2 */
 	int64_t max_body, request_memory;
 	char public_url[CONFIG_STR];
 	char tls_cert[CONFIG_PATH], tls_key[CONFIG_PATH];

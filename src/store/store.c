@@ -10,9 +10,11 @@
 #include "store/store.h"
 
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_pg_ops;
 
 static const struct store_ops *const backends[] = {
     &store_sqlite_ops,
+    &store_pg_ops,
     NULL,
 };
 
@@ -21,6 +23,8 @@ store_open(const char *url, struct store **out)
 {
 	const char *colon = strchr(url, ':');
 
+	if (strncmp(url, "postgresql://", 13) == 0)
+		return store_pg_ops.open(url, out);
 	for (size_t i = 0; backends[i] != NULL; i++) {
 		size_t n = strlen(backends[i]->scheme);
 

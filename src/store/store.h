@@ -559,4 +559,15 @@ void store_pool_free(struct store_pool *p);
 struct store *store_acquire(struct store_pool *p);
 void store_release(struct store_pool *p, struct store *st);
 
+/*
+ * Moves a whole installation from an SQLite database to an empty PostgreSQL
+ * one (copy.c): both are migrated to the newest schema, every table is
+ * copied in one destination transaction and its row count compared.
+ * progress (may be NULL) is told each table and its rows. On failure
+ * errbuf says why and the destination is left as it was.
+ */
+typedef void (*store_copy_fn)(const char *table, long long rows, void *ctx);
+enum cs_err store_copy(const char *from, const char *to, store_copy_fn progress,
+                       void *ctx, char *errbuf, size_t errlen);
+
 #endif

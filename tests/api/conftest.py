@@ -21,6 +21,19 @@ import csirtd_testlib as lib
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
+    config.addinivalue_line("markers", "sqlite_only: needs the SQLite file itself")
+
+
+def pytest_collection_modifyitems(config, items):
+    """With CSIRTD_TEST_PG the suite runs against PostgreSQL; what works on
+    the SQLite file itself (tampering with it, its online backup) does not
+    apply there."""
+    if not lib.PG_BASE:
+        return
+    skip = pytest.mark.skip(reason="SQLite file only (CSIRTD_TEST_PG is set)")
+    for item in items:
+        if "sqlite_only" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

@@ -31,6 +31,37 @@ PROBLEM_CT = "application/problem+json"
 # when a test fails.
 LIVE_SERVERS = []
 
+# When set (postgres://user@host:port, see scripts/pg-cluster.sh), every
+# Server gets a database of its own on that PostgreSQL server instead of the
+# SQLite file of its data directory: the same suite runs on both backends.
+PG_BASE = os.environ.get("CSIRTD_TEST_PG") or None
+_PG_SEQ = [0]
+
+
+def pg_create_database():
+    """A new, empty database on PG_BASE; returns its URL."""
+    _PG_SEQ[0] += 1
+    name = f"t{os.getpid()}_{_PG_SEQ[0]}_{int(time.time() * 1000) % 100000}"
+    r = subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", f"{PG_BASE}/postgres",
+                        "-c", f'CREATE DATABASE "{name}"'],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, f"cannot create a test database: {r.stderr}"
+    return f"{PG_BASE}/{name}"
+
+
+def pg_sql(url, statement):
+    """Runs one statement with psql: the rows changed for INSERT, UPDATE and
+    DELETE, else the first column of the first row (as text)."""
+    r = subprocess.run(["psql", "-At", "-v", "ON_ERROR_STOP=1", url, "-c", statement],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, f"psql failed: {r.stderr}"
+    lines = r.stdout.strip().splitlines()
+    last = lines[-1] if lines else ""
+    m = re.match(r"^(INSERT \d+|UPDATE|DELETE) (\d+)$", last)
+    if m:
+        return int(m.group(2))
+    return lines[0] if lines else None
+
 
 def _base_env(overrides=None):
     """The environment for csirtd: ours minus any CSIRTD_* settings that could
@@ -217,6 +248,8 @@ class Server:
         self.exit_codes = []
         self.log_path = None
         self.cwd = None  # working directory for serve/cli (csirtd.conf lives there)
+        if PG_BASE and "CSIRTD_DATABASE" not in self.env:
+            self.env["CSIRTD_DATABASE"] = pg_create_database()
 
     # ---- lifecycle -------------------------------------------------------
     def init(self, admin="admin"):
@@ -233,7 +266,29 @@ class Server:
 
     @property
     def db(self):
+        """The SQLite file (tests that need the file itself are marked
+        sqlite_only)."""
         return self.data / "csirtd.db"
+
+    @property
+    def database(self):
+        """The database URL this server uses."""
+        return self.env.get("CSIRTD_DATABASE") or f"sqlite:{self.db}"
+
+    def sql(self, statement):
+        """Runs one SQL statement (portable SQL, literal values) directly on
+        the server's database, as an operator with database access could;
+        returns the number of rows changed."""
+        url = self.env.get("CSIRTD_DATABASE")
+        if url and url.startswith("postgres"):
+            return pg_sql(url, statement)
+        con = sqlite3.connect(str(self.db), timeout=30)
+        try:
+            n = con.execute(statement).rowcount
+            con.commit()
+        finally:
+            con.close()
+        return n
 
     def start(self, env=None, timeout=START_TIMEOUT, extra_args=()):
         assert self.proc is None, "server already running"
@@ -325,6 +380,8 @@ class Server:
 
     # ---- clients ---------------------------------------------------------
     def cli(self, *args, input=None, env=None, timeout=CLI_TIMEOUT):
+        if "CSIRTD_DATABASE" in self.env:
+            env = {"CSIRTD_DATABASE": self.env["CSIRTD_DATABASE"], **(env or {})}
         return cli(*args, data=self.data, input=input, env=env, timeout=timeout,
                    cwd=self.cwd)
 

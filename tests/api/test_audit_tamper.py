@@ -8,6 +8,8 @@ import pytest
 
 from csirtd_testlib import cli, copy_db, describe, login
 
+pytestmark = pytest.mark.sqlite_only
+
 
 @pytest.fixture(scope="module")
 def pristine(server, tmp_path_factory):

@@ -8,6 +8,8 @@ import pytest
 
 from csirtd_testlib import Server, describe, login, paginate
 
+pytestmark = pytest.mark.sqlite_only
+
 
 @pytest.mark.slow
 def test_backup_while_serving(server_factory, tmp_path):

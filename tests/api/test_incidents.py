@@ -2,7 +2,6 @@
 SLA filters."""
 import datetime
 import re
-import sqlite3
 
 import pytest
 
@@ -159,12 +158,9 @@ def test_filters_and_sla(server, h):
     a = new(h, title="old P1", impact="critical", urgency="critical", tags=["sla-test"])
     b = new(h, title="fresh P4", impact="low", urgency="low", tags=["sla-test"])
     # two days pass for incident a
-    con = sqlite3.connect(str(server.db), timeout=30)
-    con.execute("UPDATE incident SET created_at = created_at - 172800, response_due = "
-                "response_due - 172800, resolve_due = resolve_due - 172800 WHERE ref = ?",
-                (a["ref"],))
-    con.commit()
-    con.close()
+    assert server.sql("UPDATE incident SET created_at = created_at - 172800, response_due = "
+                      "response_due - 172800, resolve_due = resolve_due - 172800 "
+                      f"WHERE ref = '{a['ref']}'") == 1
     breached, _ = paginate(h, "/api/v1/incidents", params={"sla": "breached", "tag": "sla-test"})
     assert [x["ref"] for x in breached] == [a["ref"]]
     assert breached[0]["sla"]["breached"] is True

@@ -80,7 +80,10 @@ def test_cli_enqueue_runs_in_server(server):
 
 @pytest.mark.slow
 def test_jobs_survive_sigkill(server_factory):
-    srv = server_factory(env={"CSIRTD_WORKERS": "2"})
+    # SQLite runs interrupted jobs again at start; with PostgreSQL other
+    # processes may share the database, and they run again when their lease
+    # (here the shortest allowed) has expired
+    srv = server_factory(env={"CSIRTD_WORKERS": "2", "CSIRTD_JOB_LEASE": "10"})
     a = srv.admin()
     ids = []
     for i in range(30):

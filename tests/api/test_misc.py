@@ -102,6 +102,7 @@ def test_second_server_on_same_port_fails(server, tmp_path):
     assert rc == 1, f"rc={rc}\n{p.stdout.read()}"
 
 
+@pytest.mark.sqlite_only  # with PostgreSQL several processes share a database
 def test_second_server_on_same_data_dir_refused(server):
     """Two serve processes on one database would each 'recover' the other's
     running jobs; the second must refuse to start."""

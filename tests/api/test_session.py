@@ -226,17 +226,12 @@ def test_address_limit_ignores_forwarded_headers(server_factory):
     assert_problem(r, 429)
 
 
-def _time_passes(db, seconds):
+def _time_passes(srv, seconds):
     """Simulate `seconds` passing for every session by moving all its
     timestamps into the past (the server is left running)."""
-    import sqlite3
-    con = sqlite3.connect(str(db), timeout=30)
-    n = con.execute("UPDATE session SET created_at = created_at - ?1, "
-                    "last_seen_at = last_seen_at - ?1, expires_at = expires_at - ?1",
-                    (seconds,)).rowcount
-    con.commit()
-    con.close()
-    return n
+    s = int(seconds)
+    return srv.sql(f"UPDATE session SET created_at = created_at - {s}, "
+                   f"last_seen_at = last_seen_at - {s}, expires_at = expires_at - {s}")
 
 
 def test_session_idle_timeout(server_factory):
@@ -244,9 +239,9 @@ def test_session_idle_timeout(server_factory):
     srv = server_factory(env={"CSIRTD_SESSION_IDLE": "60s"})
     s = srv.session("admin", srv.password)
     assert s.get("/api/v1/me").status_code == 200
-    assert _time_passes(srv.db, 30) >= 1
+    assert _time_passes(srv, 30) >= 1
     assert s.get("/api/v1/me").status_code == 200, "ended before session_idle"
-    assert _time_passes(srv.db, 100) >= 1
+    assert _time_passes(srv, 100) >= 1
     assert s.get("/api/v1/me").status_code == 401, "idle session still valid"
 
 
@@ -257,9 +252,9 @@ def test_session_max_lifetime(server_factory):
     s = srv.session("admin", srv.password)
     assert s.get("/api/v1/me").status_code == 200
     for t in (300, 600, 900):
-        assert _time_passes(srv.db, 300) >= 1
+        assert _time_passes(srv, 300) >= 1
         assert s.get("/api/v1/me").status_code == 200, f"active session ended at t={t}s"
-    assert _time_passes(srv.db, 350) >= 1
+    assert _time_passes(srv, 350) >= 1
     assert s.get("/api/v1/me").status_code == 401, "session outlived session_max (t=1250s)"
 
 
@@ -269,7 +264,7 @@ def test_active_session_survives_smallest_idle(server_factory):
     srv = server_factory(env={"CSIRTD_SESSION_IDLE": "60s"})
     s = srv.session("admin", srv.password)
     for t in (50, 100, 150):
-        assert _time_passes(srv.db, 50) >= 1
+        assert _time_passes(srv, 50) >= 1
         r = s.get("/api/v1/me")
         assert r.status_code == 200, f"session used every 50 s ended at t={t}s (idle 60 s)"
 

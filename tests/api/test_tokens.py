@@ -1,4 +1,5 @@
 """Bearer tokens: create, use, list, revoke; disabled users."""
+import time
 from csirtd_testlib import RFC3339_Z, assert_problem, describe
 
 TOKEN_KEYS = ("id", "name", "user", "prefix", "created_at", "expires_at",
@@ -152,16 +153,11 @@ def test_non_admin_token_scope(server):
 
 def test_expired_token_401(server_factory):
     """Expire a token by editing its row while the server is stopped."""
-    import sqlite3
     srv = server_factory()
     t = srv.admin().post("/api/v1/tokens", json={"name": "soon", "expires_in_days": 1}).json()
     assert srv.api(t["token"]).get("/api/v1/me").status_code == 200
     assert srv.stop() == 0
-    con = sqlite3.connect(str(srv.db))
-    n = con.execute("UPDATE token SET expires_at = strftime('%s','now') - 10 WHERE id = ?",
-                    (t["id"],)).rowcount
-    con.commit()
-    con.close()
+    n = srv.sql(f"UPDATE token SET expires_at = {int(time.time()) - 10} WHERE id = {t['id']}")
     assert n == 1
     srv.start()
     r = srv.api(t["token"]).get("/api/v1/me")
@@ -170,15 +166,11 @@ def test_expired_token_401(server_factory):
 
 
 def test_expired_session_401(server_factory):
-    import sqlite3
     srv = server_factory()
     s = srv.session("admin", srv.password)
     assert s.get("/api/v1/me").status_code == 200
     assert srv.stop() == 0
-    con = sqlite3.connect(str(srv.db))
-    n = con.execute("UPDATE session SET expires_at = strftime('%s','now') - 10").rowcount
-    con.commit()
-    con.close()
+    n = srv.sql(f"UPDATE session SET expires_at = {int(time.time()) - 10}")
     assert n >= 1
     srv.start()
     s.base = srv.base

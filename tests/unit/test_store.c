@@ -172,8 +172,12 @@ test_open_urls(void **state)
 	assert_true(store_call0(st, is_exclusive));
 	store_close(st);
 	assert_int_equal(store_open("sqlite:", &st), CS_E_INVAL);
-	assert_int_equal(store_open("postgres://db.example/csirtd", &st),
+	assert_int_equal(store_open("mysql://db.example/csirtd", &st),
 	                 CS_E_INVAL);
+	/* PostgreSQL: nothing listens on port 1 */
+	assert_int_equal(
+	    store_open("postgres://127.0.0.1:1/csirtd?connect_timeout=5", &st),
+	    CS_E_IO);
 	assert_int_equal(store_open("sqlite:/nonexistent-dir-cs/x/y.db", &st),
 	                 CS_E_IO);
 }

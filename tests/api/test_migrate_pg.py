@@ -1,0 +1,136 @@
+"""`csirtd migrate --from sqlite:PATH --to postgres://...` moves a whole
+installation: everything the API shows is the same afterwards."""
+import pytest
+
+import csirtd_testlib as lib
+from csirtd_testlib import Server, describe, paginate
+
+pytestmark = pytest.mark.skipif(not lib.PG_BASE, reason="needs CSIRTD_TEST_PG (PostgreSQL)")
+
+PW = "correct horse battery staple"
+
+
+def populate(srv):
+    a = srv.admin()
+    org = a.post("/api/v1/orgs", json={"name": "Ajuntament de Girona", "short_name": "GIR",
+                                       "languages": ["ca", "es"], "sector": "government"}).json()
+    child = a.post("/api/v1/orgs", json={"name": "Policia Local", "short_name": "GIR-PL",
+                                         "parent": "GIR"}).json()
+    a.post(f"/api/v1/orgs/{org['id']}/contacts",
+           json={"name": "Núria", "email": "cert@girona.example", "role": "security",
+                 "language": "ca"})
+    for kind, value in (("cidr", "192.0.2.0/24"), ("cidr", "2001:db8::/32"),
+                        ("asn", "64500"), ("domain", "girona.example")):
+        r = a.post(f"/api/v1/orgs/{org['id']}/assets", json={"kind": kind, "value": value})
+        assert r.status_code == 201, r.text
+    srv.create_user("hana", "handler", password=PW)
+    srv.create_user("gcon", "constituent", password=PW, org="GIR")
+    h = srv.session("hana", PW)
+    h.post("/api/v1/templates", json={"rsit_type": "phishing", "name": "Phishing playbook",
+                                       "tlp": "GREEN", "tasks": ["Collect headers"]})
+    refs = []
+    for i in range(30):
+        x = h.post("/api/v1/incidents", json={
+            "title": f"Incidència {i} \\backslash", "rsit_type": "phishing" if i % 2 else "ddos",
+            "summary": "Línia 1\nLínia 2 **negreta**", "orgs": ["GIR"] if i % 3 == 0 else [],
+            "tlp": ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"][i % 5],
+            "tags": [f"t{i % 4}"]})
+        assert x.status_code == 201, x.text
+        x = x.json()
+        refs.append(x["ref"])
+        h.post(f"/api/v1/incidents/{x['ref']}/entries",
+               json={"visibility": "shared" if i % 2 else "internal",
+                     "body": f"nota {i}\tamb tabulador\nüi \\ barra"})
+        h.post(f"/api/v1/incidents/{x['ref']}/tasks", json={"title": f"tasca {i}"})
+        h.post(f"/api/v1/incidents/{x['ref']}/observables",
+               json={"type": "domain", "value": f"evil{i % 7}[.]example"})
+    h.post(f"/api/v1/incidents/{refs[1]}/links", json={"kind": "child-of", "ref": refs[0]})
+    r = h.post("/api/v1/reports", json={"subject": "Suspicious mail", "body": "hxxp://x[.]example",
+                                         "reporter": "someone@example.org"}).json()
+    h.post(f"/api/v1/reports/{r['id']}:triage", json={"action": "attach", "incident": refs[2]})
+    h.post("/api/v1/reports", json={"subject": "Spam", "body": "buy now"})
+    a.post("/api/v1/jobs", json={"kind": "selftest", "payload": {"sleep_ms": 0}})
+    return refs, [org["id"], child["id"]]
+
+
+def snapshot(srv, refs, org_ids):
+    a = srv.admin()
+    h = srv.session("hana", PW)  # a member of every incident (RED ones too)
+    con = srv.session("gcon", PW)
+    out = {}
+    for path in ("/api/v1/orgs", "/api/v1/templates"):
+        out[path] = paginate(a, path)[0]
+    # logging in to take this snapshot moves last_login_at
+    out["users"] = [{k: v for k, v in u.items() if k != "last_login_at"}
+                    for u in paginate(a, "/api/v1/users")[0]]
+    for path in ("/api/v1/reports", "/api/v1/incidents"):
+        out[path] = paginate(h, path)[0]
+    out["audit"] = paginate(a, "/api/v1/audit")[0]
+    out["jobs"] = [{k: v for k, v in j.items() if k not in ("lease_until",)}
+                   for j in paginate(a, "/api/v1/jobs")[0]]
+    for oid in org_ids:
+        for sub in ("contacts", "assets"):
+            out[f"{oid}/{sub}"] = paginate(a, f"/api/v1/orgs/{oid}/{sub}")[0]
+    for ref in refs:
+        out[ref] = h.get(f"/api/v1/incidents/{ref}").json()
+        for sub in ("entries", "tasks", "observables", "links"):
+            out[f"{ref}/{sub}"] = paginate(h, f"/api/v1/incidents/{ref}/{sub}")[0]
+    out["constituent"] = paginate(con, "/api/v1/incidents")[0]
+    for q in ("incidència", "nota", "evil3.example", "suspicious"):
+        out[f"search {q}"] = sorted((x["kind"], x.get("incident"))
+                                    for x in h.get("/api/v1/search", params={"q": q}).json()["items"])
+    out["constituent search"] = sorted(x["incident"] for x in con.get(
+        "/api/v1/search", params={"q": "nota"}).json()["items"])
+    out["lookup"] = a.get("/api/v1/lookup", params={"ip": "2001:db8::1"}).json()
+    return out
+
+
+def test_move_sqlite_to_postgres(tmp_path):
+    data = tmp_path / "data"
+    srv = Server(data, env={"CSIRTD_DATABASE": f"sqlite:{data}/csirtd.db"})
+    srv.init()
+    srv.start()
+    refs, org_ids = populate(srv)
+    before = snapshot(srv, refs, org_ids)
+    # the data directory is locked while serve runs
+    pg = lib.pg_create_database()
+    r = srv.cli("migrate", "--from", f"sqlite:{data}/csirtd.db", "--to", pg)
+    assert r.returncode == 1 and "stop it first" in r.stderr, describe(r)
+    assert srv.stop() == 0
+
+    r = srv.cli("migrate", "--from", f"sqlite:{data}/csirtd.db", "--to", pg)
+    assert r.returncode == 0, describe(r)
+    assert "copied: incident " in r.stdout and "audit chain verified" in r.stdout, r.stdout
+    # never into a database that holds an installation already
+    r = srv.cli("migrate", "--from", f"sqlite:{data}/csirtd.db", "--to", pg)
+    assert r.returncode == 1 and "not empty" in r.stderr, describe(r)
+
+    srv.env["CSIRTD_DATABASE"] = pg
+    srv.start()
+    after = snapshot(srv, refs, org_ids)
+    # the snapshot's own logins were audited: compare the rows before them
+    seqs = {r["seq"] for r in before["audit"]}
+    after["audit"] = [r for r in after["audit"] if r["seq"] in seqs]
+    for key in before:
+        assert after[key] == before[key], key
+    # life goes on: the next reference follows the last one, ids do not collide
+    h = srv.session("hana", PW)
+    x = h.post("/api/v1/incidents", json={"title": "after the move"})
+    assert x.status_code == 201, x.text
+    last = max(int(r_.rsplit("-", 1)[1]) for r_ in refs)
+    assert int(x.json()["ref"].rsplit("-", 1)[1]) == last + 1
+    r = srv.cli("audit", "verify")
+    assert r.returncode == 0, describe(r)
+    assert srv.stop() == 0
+
+
+def test_bad_arguments(tmp_path):
+    srv = Server(tmp_path / "d", env={"CSIRTD_DATABASE": f"sqlite:{tmp_path}/d/csirtd.db"})
+    srv.init()
+    r = srv.cli("migrate", "--from", f"sqlite:{tmp_path}/d/csirtd.db")
+    assert r.returncode == 2, describe(r)
+    r = srv.cli("migrate", "--from", f"sqlite:{tmp_path}/d/csirtd.db", "--to", "mysql://x")
+    assert r.returncode == 1 and "postgres://" in r.stderr, describe(r)
+    r = srv.cli("migrate", "--from", f"sqlite:{tmp_path}/d/csirtd.db",
+                "--to", lib.PG_BASE + "/no_such_database_here")
+    assert r.returncode == 1, describe(r)
