@@ -18,6 +18,11 @@ struct incident;
 json_t *api_incident_json(struct arena *a, const struct incident *x);
 
 void api_root(struct request *req);
+/* web.c: the portal, the workspace, their files, security.txt */
+void web_portal(struct request *req);
+void web_ui(struct request *req);
+void web_static(struct request *req);
+void web_security_txt(struct request *req);
 void api_healthz(struct request *req);
 void api_metrics(struct request *req);
 void api_openapi(struct request *req);

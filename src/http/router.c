@@ -5,7 +5,12 @@
 #include "http/router.h"
 
 static const struct route routes[] = {
-    {"GET", "/", ACCESS_PUBLIC, api_root},
+    {"GET", "/", ACCESS_PUBLIC, web_portal},
+    {"GET", "/report", ACCESS_PUBLIC, web_portal},
+    {"GET", "/about", ACCESS_PUBLIC, web_portal},
+    {"GET", "/.well-known/security.txt", ACCESS_PUBLIC, web_security_txt},
+    {"GET", "/static/{*}", ACCESS_PUBLIC, web_static},
+    {"GET", "/ui/{*}", ACCESS_PUBLIC, web_ui},
     {"GET", "/healthz", ACCESS_PUBLIC, api_healthz},
     {"GET", "/metrics", ACCESS_PUBLIC, api_metrics},
     {"GET", "/api/v1/openapi.json", ACCESS_PUBLIC, api_openapi},
@@ -76,20 +81,32 @@ static const struct route routes[] = {
 
 /* Matches path (already split into segs) against one pattern. A parameter
  * segment may carry a literal suffix ("{id}:triage" matches "42:triage" and
- * binds "42"); the suffix is cut off only once the whole route matched. */
+ * binds "42"); the suffix is cut off only once the whole route matched. A
+ * last segment "{*}" matches the rest of the path, maybe empty: *rest is
+ * then the index of its first segment (nsegs when empty), else -1. */
 static bool
 match(const char *pattern, char *const *segs, size_t nsegs,
-      const char *params[ROUTE_PARAMS])
+      const char *params[ROUTE_PARAMS], long *rest)
 {
 	size_t i = 0, np = 0, cut[ROUTE_PARAMS] = {0};
 	const char *p = pattern + 1;
 
+	*rest = -1;
 	if (strcmp(pattern, "/") == 0)
 		return nsegs == 0;
 	while (*p != '\0') {
 		const char *slash = strchr(p, '/');
 		size_t len = slash ? (size_t)(slash - p) : strlen(p);
 
+		if (strcmp(p, "{*}") == 0) {
+			if (np >= ROUTE_PARAMS)
+				return false;
+			*rest = (long)i;
+			cut[np] = SIZE_MAX; /* nothing to cut */
+			params[np++] = i < nsegs ? segs[i] : "";
+			i = nsegs;
+			break;
+		}
 		if (i >= nsegs)
 			return false;
 		if (p[0] == '{') {
@@ -116,7 +133,8 @@ match(const char *pattern, char *const *segs, size_t nsegs,
 	if (i != nsegs)
 		return false;
 	for (size_t k = 0; k < np; k++)
-		((char *)(uintptr_t)params[k])[cut[k]] = '\0';
+		if (cut[k] != SIZE_MAX)
+			((char *)(uintptr_t)params[k])[cut[k]] = '\0';
 	return true;
 }
 
@@ -149,11 +167,17 @@ router_match(const char *method, const char *path, char *segbuf,
 	}
 	for (size_t r = 0; r < NROUTES; r++) {
 		const char *m = routes[r].method;
+		long rest;
 
-		if (!match(routes[r].pattern, segs, nsegs, params))
+		if (!match(routes[r].pattern, segs, nsegs, params, &rest))
 			continue;
-		if (strcmp(m, method) == 0 || (head && strcmp(m, "GET") == 0))
+		if (strcmp(m, method) == 0 || (head && strcmp(m, "GET") == 0)) {
+			/* the rest of the path, slashes put back */
+			for (size_t k = rest < 0 ? nsegs : (size_t)rest;
+			     k + 1 < nsegs; k++)
+				segs[k][strlen(segs[k])] = '/';
 			return (int)r;
+		}
 		if (alen + strlen(m) + 3 < allow_len) {
 			if (alen > 0) {
 				memcpy(allow + alen, ", ", 2);

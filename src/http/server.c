@@ -420,7 +420,8 @@ static enum MHD_Result
 queue(struct request *req)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
-	    req->resp_len, (void *)(uintptr_t)req->resp, MHD_RESPMEM_MUST_COPY);
+	    req->resp_len, (void *)(uintptr_t)req->resp,
+	    req->resp_static ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result rc;
 
 	if (resp == NULL)
@@ -431,7 +432,9 @@ queue(struct request *req)
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(resp, "Content-Security-Policy",
-	                        "default-src 'none'; frame-ancestors 'none'");
+	                        req->csp ? req->csp
+	                                 : "default-src 'none'; "
+	                                   "frame-ancestors 'none'");
 	if (!req->no_store)
 		MHD_add_response_header(resp, "Cache-Control", "no-store");
 	for (size_t i = 0; i < req->nhdrs; i++)

@@ -65,7 +65,9 @@ struct request {
 	struct hdr hdrs[REQ_HDRS];
 	size_t nhdrs;
 	bool replied, no_store;
-	bool counted; /* in the metrics already */
+	const char *csp;  /* Content-Security-Policy other than the API's */
+	bool resp_static; /* resp lives as long as the process */
+	bool counted;     /* in the metrics already */
 };
 
 enum cs_err server_start(struct cs_server *srv, struct httpd **out);

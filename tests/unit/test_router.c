@@ -283,12 +283,37 @@ test_head(void **state)
 	assert_string_equal(m.allow, "DELETE");
 }
 
+/* "{*}" binds the rest of the path, slashes included, maybe empty. */
+static void
+test_rest_of_path(void **state)
+{
+	struct m m;
+
+	(void)state;
+	assert_true(do_match(&m, "GET", "/static/portal/css/site.css") >= 0);
+	assert_string_equal(m.params[0], "portal/css/site.css");
+	assert_true(do_match(&m, "GET", "/ui/incidents/CSIRT-2026-000001") >=
+	            0);
+	assert_string_equal(m.params[0], "incidents/CSIRT-2026-000001");
+	assert_true(do_match(&m, "GET", "/ui") >= 0);
+	assert_string_equal(m.params[0], "");
+	assert_true(do_match(&m, "GET", "/ui/") >= 0);
+	assert_string_equal(m.params[0], "");
+	/* a wrong method is a 405 naming GET, and the path is intact for
+	 * the routes tried after */
+	assert_int_equal(do_match(&m, "POST", "/static/a/b.js"), -1);
+	assert_string_equal(m.allow, "GET");
+	assert_true(do_match(&m, "GET", "/api/v1/incidents/X-1/tasks") >= 0);
+	assert_string_equal(m.params[0], "X-1");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_table_consistent),
 	    cmocka_unit_test(test_every_route_matches_itself),
+	    cmocka_unit_test(test_rest_of_path),
 	    cmocka_unit_test(test_params),
 	    cmocka_unit_test(test_trailing_slash),
 	    cmocka_unit_test(test_empty_segment),
