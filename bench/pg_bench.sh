@@ -12,9 +12,9 @@ BENCH=$(dirname "$BIN")/bench
 SECS=${BENCH_SECONDS:-5}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/csirtd-pgbench.XXXXXX")
 chmod 755 "$tmp"
-pids=
 cleanup() {
-	for p in $pids; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	for p in $(cat "$tmp/pids" 2>/dev/null); do kill -TERM "$p" 2>/dev/null; done
+	sleep 0.5
 	sh "$ROOT/scripts/pg-cluster.sh" stop "$tmp/pg"
 	rm -rf "$tmp"
 }
@@ -28,9 +28,10 @@ psql -q "$base/postgres" -c "CREATE DATABASE api" -c "CREATE DATABASE search"
 
 start() { # DATA_DIR DATABASE_URL -> prints the port
 	port=$(freeport)
+	# (its output goes to a file: this runs inside $(...))
 	CSIRTD_DATABASE=$2 CSIRTD_LOG_LEVEL=warn "$BIN" --data "$1" serve \
-		--listen "127.0.0.1:$port" 2>>"$tmp/serve.log" &
-	pids="$pids $!"
+		--listen "127.0.0.1:$port" >>"$tmp/serve.log" 2>&1 &
+	echo $! >>"$tmp/pids"
 	i=0
 	until curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do
 		i=$((i + 1))
