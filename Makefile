@@ -10,6 +10,7 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 DATA       ?= var
 LISTEN     ?= 127.0.0.1:8080
+DEMO       ?= yes
 FUZZ_SECONDS ?= 60
 CHECK_FUZZ_SECONDS ?= 10
 CMAKE_FLAGS ?=
@@ -31,8 +32,9 @@ build-asan: deps
 		-DCS_WERROR=ON -DCS_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(ASAN_BUILD)
 
+# DEMO=no: start with an empty installation instead of the demo's
 run: build
-	@sh scripts/run.sh $(BUILD)/csirtd $(DATA) $(LISTEN)
+	@DEMO=$(DEMO) sh scripts/run.sh $(BUILD)/csirtd $(DATA) $(LISTEN)
 
 # Every test: the normal build, then the same suites under ASan+UBSan.
 check: build build-asan

@@ -1,10 +1,16 @@
 #!/bin/sh
-# make run: initialise the data directory on first use, then serve.
+# make run: initialise the data directory on first use and load the demo
+# installation into it (DEMO=no skips that), then serve.
 set -eu
 BIN=$1 DATA=$2 LISTEN=$3
+DEMO=${DEMO:-yes}
 
 if [ ! -f "$DATA/csirtd.db" ]; then
 	"$BIN" --data "$DATA" init >/dev/null
+	if [ "$DEMO" = yes ]; then
+		echo "loading the demo installation (make run DEMO=no skips it)..."
+		CSIRTD_LOG_LEVEL=warn "$BIN" --data "$DATA" demo
+	fi
 fi
 echo
 echo "  csirtd is starting on http://$LISTEN/"

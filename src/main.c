@@ -29,6 +29,7 @@ static const struct command {
     {"backup", cmd_backup, "write a consistent copy of the database"},
     {"job", cmd_job, "enqueue and list background jobs"},
     {"import", cmd_import, "import constituency assets from CSV"},
+    {"demo", cmd_demo, "load a sample installation to explore"},
     {"migrate", cmd_migrate, "apply or list database migrations"},
     {"config", cmd_config, "print the effective configuration"},
 };

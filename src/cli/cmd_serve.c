@@ -152,6 +152,14 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	    .session_idle = srv.cfg.session_idle,
 	    .session_max = srv.cfg.session_max,
 	};
+	/* With PostgreSQL, `init` ran once, maybe on another host: each
+	 * process only needs its local data directory (GnuPG's home). */
+	if (strncmp(srv.cfg.db_url, "postgres", 8) == 0 &&
+	    cli_mkdirs(srv.cfg.data_dir) != 0) {
+		fprintf(stderr, "csirtd: cannot create %s: %s\n",
+		        srv.cfg.data_dir, strerror(errno));
+		return 1;
+	}
 	{
 		char home[1100], why[256];
 

@@ -85,9 +85,19 @@ def snapshot(srv, refs, org_ids):
     return out
 
 
-def test_move_sqlite_to_postgres(tmp_path):
+@pytest.fixture
+def sqlite_server(tmp_path):
+    """A server on SQLite whatever CSIRTD_TEST_PG says; killed if a test
+    fails half-way."""
     data = tmp_path / "data"
     srv = Server(data, env={"CSIRTD_DATABASE": f"sqlite:{data}/csirtd.db"})
+    yield srv
+    srv.kill()
+
+
+def test_move_sqlite_to_postgres(sqlite_server):
+    srv = sqlite_server
+    data = srv.data
     srv.init()
     srv.start()
     refs, org_ids = populate(srv)

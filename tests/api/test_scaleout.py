@@ -18,7 +18,8 @@ def pair(tmp_path_factory):
     a = lib.Server(tmp_path_factory.mktemp("a") / "data")
     a.init()
     a.start(env={"CSIRTD_THREADS": "4"})
-    b = lib.Server(tmp_path_factory.mktemp("b") / "data",
+    # the second host never ran init: serve makes its data directory
+    b = lib.Server(tmp_path_factory.mktemp("b") / "host-b" / "data",
                    env={"CSIRTD_DATABASE": a.env["CSIRTD_DATABASE"]})
     b.start(env={"CSIRTD_THREADS": "4"})
     tok = a.admin_token()
