@@ -1,13 +1,12 @@
 /* ioc_tld.c - the list of known top-level domains, for IOC extraction. */
 #include <stdbool.h>
-#include <stdlib.h>
 
 #include "core/ioc.h"
 
 /*
  * The top-level domains of the IANA root zone, as ASCII (IDN TLDs as
- * punycode A-labels), sorted by byte value for bsearch(). Taken from the
- * ICANN section of the Public Suffix List (Debian publicsuffix
+ * punycode A-labels), sorted by byte value for a binary search. Taken
+ * from the ICANN section of the Public Suffix List (Debian publicsuffix
  * 20230209.2326-1), whose TLD entries mirror the IANA root zone database
  * (https://data.iana.org/TLD/tlds-alpha-by-domain.txt); 1490 entries.
  */
@@ -232,33 +231,38 @@ static const char *const tlds[] = {
 };
 /* clang-format on */
 
-struct tld_key {
-	const char *s;
-	size_t n;
-};
-
+/* Byte-wise comparison of s[0..n) with the NUL-terminated t. */
 static int
-tld_cmp(const void *key, const void *elem)
+tld_cmp(const char *s, size_t n, const char *t)
 {
-	const struct tld_key *k = key;
-	const unsigned char *e = *(const unsigned char *const *)elem;
 	size_t i;
 
-	for (i = 0; i < k->n && e[i] != '\0'; i++)
-		if ((unsigned char)k->s[i] != e[i])
-			return (unsigned char)k->s[i] < e[i] ? -1 : 1;
-	if (i < k->n)
+	for (i = 0; i < n && t[i] != '\0'; i++)
+		if (s[i] != t[i])
+			return (unsigned char)s[i] < (unsigned char)t[i] ? -1
+			                                                 : 1;
+	if (i < n)
 		return 1;
-	return e[i] == '\0' ? 0 : -1;
+	return t[i] == '\0' ? 0 : -1;
 }
 
 bool
 ioc_tld_is_known(const char *tld, size_t len)
 {
-	struct tld_key k = {tld, len};
+	size_t lo = 0, hi = sizeof(tlds) / sizeof(tlds[0]);
 
 	if (len < 2 || len > 24)
 		return false;
-	return bsearch(&k, tlds, sizeof(tlds) / sizeof(tlds[0]),
-	               sizeof(tlds[0]), tld_cmp) != NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = tld_cmp(tld, len, tlds[mid]);
+
+		if (c == 0)
+			return true;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return false;
 }
