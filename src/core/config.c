@@ -99,6 +99,22 @@ check_oneline(const char *v)
 	return true;
 }
 
+/* "" or an OpenPGP fingerprint: 40 (v4) or 64 (v6) hex digits, spaces
+ * allowed between groups. */
+static bool
+check_fingerprint(const char *v)
+{
+	size_t n = 0;
+
+	for (; *v; v++) {
+		if (isxdigit((unsigned char)*v))
+			n++;
+		else if (*v != ' ')
+			return false;
+	}
+	return n == 0 || n == 40 || n == 64;
+}
+
 #define S(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
 #define N(f) offsetof(struct config, f), 0
 
@@ -140,6 +156,28 @@ static const struct directive dirs[] = {
      0, check_langs, "languages the team works in, first is default"},
     {"team", "timezone", "CSIRTD_TEAM_TIMEZONE", T_STR, S(team_timezone), 0, 0,
      check_oneline, "the team's time zone (IANA name)"},
+    {"team", "address", "CSIRTD_TEAM_ADDRESS", T_STR, S(team_address), 0, 0,
+     check_oneline, "the team's postal address (public profile)"},
+    {"team", "phone", "CSIRTD_TEAM_PHONE", T_STR, S(team_phone), 0, 0,
+     check_oneline, "the team's telephone number (public profile)"},
+    {"team", "hours", "CSIRTD_TEAM_HOURS", T_STR, S(team_hours), 0, 0,
+     check_oneline, "when the team answers, e.g. Mon-Fri 08:00-18:00"},
+    {"team", "pgp_fingerprint", "CSIRTD_TEAM_PGP_FINGERPRINT", T_STR,
+     S(team_pgp_fingerprint), 0, 0, check_fingerprint,
+     "OpenPGP fingerprint of the team's key (40 or 64 hex digits)"},
+    {"team", "constituency", "CSIRTD_TEAM_CONSTITUENCY", T_STR,
+     S(team_constituency), 0, 0, check_oneline,
+     "whom the team serves (RFC 2350 charter)"},
+    {"team", "mission", "CSIRTD_TEAM_MISSION", T_STR, S(team_mission), 0, 0,
+     check_oneline, "the team's mission statement (RFC 2350 charter)"},
+    {"team", "sponsorship", "CSIRTD_TEAM_SPONSORSHIP", T_STR,
+     S(team_sponsorship), 0, 0, check_oneline,
+     "who funds and hosts the team (RFC 2350 charter)"},
+    {"portal", "report_limit", "CSIRTD_REPORT_LIMIT", T_INT, N(report_limit), 1,
+     100000, NULL, "reports one client address may send within report_window"},
+    {"portal", "report_window", "CSIRTD_REPORT_WINDOW", T_DUR, N(report_window),
+     60, 86400, NULL,
+     "window of report_limit; a client over it waits this long"},
     {"auth", "session_idle", "CSIRTD_SESSION_IDLE", T_DUR, N(session_idle), 60,
      30 * 86400, NULL, "a session ends after this long unused"},
     {"auth", "session_max", "CSIRTD_SESSION_MAX", T_DUR, N(session_max), 60,
@@ -192,6 +230,8 @@ config_defaults(struct config *c)
 	snprintf(c->team_email, sizeof(c->team_email), "csirt@example.org");
 	snprintf(c->team_languages, sizeof(c->team_languages), "en");
 	snprintf(c->team_timezone, sizeof(c->team_timezone), "UTC");
+	c->report_limit = 5;
+	c->report_window = 10 * 60;
 	c->session_idle = 8 * 3600;
 	c->session_max = 7 * 86400;
 	c->login_max_failures = 5;

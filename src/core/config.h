@@ -18,6 +18,7 @@
 
 #define CONFIG_STR  256
 #define CONFIG_PATH 1024
+#define CONFIG_TEXT 1024 /* a paragraph: the team's mission, constituency */
 
 struct config {
 	/* [server] */
@@ -34,6 +35,13 @@ struct config {
 	char team_name[CONFIG_STR], team_code[CONFIG_STR];
 	char team_email[CONFIG_STR], team_languages[CONFIG_STR];
 	char team_timezone[CONFIG_STR];
+	char team_address[CONFIG_STR], team_phone[CONFIG_STR];
+	char team_hours[CONFIG_STR], team_pgp_fingerprint[CONFIG_STR];
+	char team_constituency[CONFIG_TEXT], team_mission[CONFIG_TEXT];
+	char team_sponsorship[CONFIG_TEXT];
+	/* [portal] */
+	int report_limit;
+	int64_t report_window;
 	/* [auth] */
 	int64_t session_idle, session_max, login_window, login_lockout;
 	int login_max_failures, address_max_failures;

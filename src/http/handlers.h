@@ -23,6 +23,9 @@ void web_portal(struct request *req);
 void web_ui(struct request *req);
 void web_static(struct request *req);
 void web_security_txt(struct request *req);
+/* api_public.c: the portal's API, no login */
+void api_public_team(struct request *req);
+void api_public_report(struct request *req);
 void api_healthz(struct request *req);
 void api_metrics(struct request *req);
 void api_openapi(struct request *req);

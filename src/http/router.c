@@ -11,6 +11,8 @@ static const struct route routes[] = {
     {"GET", "/.well-known/security.txt", ACCESS_PUBLIC, web_security_txt},
     {"GET", "/static/{*}", ACCESS_PUBLIC, web_static},
     {"GET", "/ui/{*}", ACCESS_PUBLIC, web_ui},
+    {"GET", "/api/v1/public/team", ACCESS_PUBLIC, api_public_team},
+    {"POST", "/api/v1/public/reports", ACCESS_PUBLIC, api_public_report},
     {"GET", "/healthz", ACCESS_PUBLIC, api_healthz},
     {"GET", "/metrics", ACCESS_PUBLIC, api_metrics},
     {"GET", "/api/v1/openapi.json", ACCESS_PUBLIC, api_openapi},

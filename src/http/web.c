@@ -138,19 +138,24 @@ web_security_txt(struct request *req)
 		reply_err(req, CS_E_TOOBIG, NULL);
 		return;
 	}
-	n = snprintf(out, cap,
-	             "# %s\n"
-	             "Contact: mailto:%s\n"
-	             "Expires: %s\n"
-	             "Preferred-Languages: %s\n"
-	             "%s%s%s"
-	             "%s%s%s",
-	             c->team_name, c->team_email, expires,
-	             c->team_languages[0] ? c->team_languages : "en",
-	             c->public_url[0] ? "Canonical: " : "", c->public_url,
-	             c->public_url[0] ? "/.well-known/security.txt\n" : "",
-	             c->public_url[0] ? "Policy: " : "", c->public_url,
-	             c->public_url[0] ? "/about\n" : "");
+	n = snprintf(
+	    out, cap,
+	    "# %s\n"
+	    "Contact: mailto:%s\n"
+	    "Expires: %s\n"
+	    "Preferred-Languages: %s\n"
+	    "%s%s%s"
+	    "%s%s%s"
+	    "%s%s%s",
+	    c->team_name, c->team_email, expires,
+	    c->team_languages[0] ? c->team_languages : "en",
+	    /* RFC 9116 2.5.4: a key named by its fingerprint */
+	    c->team_pgp_fingerprint[0] ? "Encryption: openpgp4fpr:" : "",
+	    c->team_pgp_fingerprint, c->team_pgp_fingerprint[0] ? "\n" : "",
+	    c->public_url[0] ? "Canonical: " : "", c->public_url,
+	    c->public_url[0] ? "/.well-known/security.txt\n" : "",
+	    c->public_url[0] ? "Policy: " : "", c->public_url,
+	    c->public_url[0] ? "/about\n" : "");
 	if (n < 0 || (size_t)n >= cap) {
 		reply_err(req, CS_E_TOOBIG, NULL);
 		return;
