@@ -8,7 +8,8 @@ PKGS="build-essential cmake ninja-build pkg-config clang clang-format
 libclang-rt-14-dev sqlite3 libsqlite3-dev libpq-dev postgresql
 libmicrohttpd-dev libjansson-dev libsodium-dev libssl-dev libinih-dev
 libcmocka-dev libcsv-dev libcmark-dev libgpgme-dev gnupg python3
-python3-pytest python3-requests wrk curl"
+python3-pytest python3-requests wrk curl chromium chromium-driver
+python3-selenium"
 
 missing=""
 for p in $PKGS; do
