@@ -9,7 +9,8 @@ libclang-rt-14-dev sqlite3 libsqlite3-dev libpq-dev postgresql
 libmicrohttpd-dev libjansson-dev libsodium-dev libssl-dev libinih-dev
 libcmocka-dev libcsv-dev libcmark-dev libgpgme-dev gnupg python3
 python3-pytest python3-requests wrk curl chromium chromium-driver
-python3-selenium"
+python3-selenium libgmime-3.0-dev libcurl4-openssl-dev
+python3-aiosmtpd dovecot-imapd"
 
 missing=""
 for p in $PKGS; do

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/arena.h"
 #include "core/err.h"
 
 #define PGP_KEY_MAX         (64 * 1024)
@@ -30,5 +31,16 @@ struct pgp_key_info {
  * otherwise. */
 enum cs_err pgp_key_inspect(const char *armored, struct pgp_key_info *out,
                             char *why, size_t why_len);
+
+/* The team's key pair in the gpg home: created on first call (Ed25519
+ * signing primary key, Cv25519 encryption subkey, no passphrase; the home
+ * is mode 0700 under the data directory), found by its user id
+ * "name <addr>" afterwards. */
+enum cs_err pgp_team_key(const char *name, const char *addr,
+                         struct pgp_key_info *out, char *why, size_t why_len);
+
+/* The ASCII-armoured public key of fpr, in the arena. */
+enum cs_err pgp_export_public(struct arena *a, const char *fpr, char **out,
+                              char *why, size_t why_len);
 
 #endif
