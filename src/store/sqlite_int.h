@@ -274,4 +274,28 @@ enum cs_err sq_template_list(struct store *st, struct arena *a,
                              size_t *n_out);
 enum cs_err sq_template_delete(struct store *st, int64_t id);
 
+enum cs_err sq_artefact_put(struct store *st, const struct artefact *f);
+enum cs_err sq_artefact_get(struct store *st, struct arena *a,
+                            const char *sha256, bool with_data,
+                            struct artefact *out);
+enum cs_err sq_thread_put(struct store *st, const struct mail_thread *t,
+                          int64_t *id_out);
+enum cs_err sq_thread_get(struct store *st, struct arena *a,
+                          int64_t incident_id, int64_t id,
+                          const char *counterpart, struct mail_thread *out);
+enum cs_err sq_thread_list(struct store *st, struct arena *a,
+                           int64_t incident_id, struct mail_thread **items_out,
+                           size_t *n_out);
+enum cs_err sq_mail_put(struct store *st, const struct mail *m,
+                        int64_t *id_out);
+enum cs_err sq_mail_get(struct store *st, struct arena *a, int64_t id,
+                        struct mail *out);
+enum cs_err sq_mail_find(struct store *st, struct arena *a,
+                         const char *message_id, struct mail *out);
+enum cs_err sq_mail_list(struct store *st, struct arena *a,
+                         const struct mail_filter *f, const struct page *p,
+                         struct mail **items_out, size_t *n_out);
+enum cs_err sq_mail_set_state(struct store *st, int64_t id, const char *state,
+                              const char *error, int64_t sent_at);
+
 #endif

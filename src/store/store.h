@@ -26,7 +26,7 @@
 #include "core/err.h"
 #include "core/incident.h"
 
-#define STORE_OPS_VERSION 8
+#define STORE_OPS_VERSION 9
 
 enum role {
 	ROLE_ADMIN,
@@ -232,6 +232,56 @@ struct search_hit {
 	const char *incident_ref; /* NULL for a report not attached */
 	int64_t report_id;        /* for reports */
 	const char *title, *snippet;
+};
+
+/* e-mail (version 9) */
+struct artefact {
+	const char *sha256; /* lower-case hex */
+	int64_t size;
+	const char *content_type;
+	const unsigned char *data; /* NULL from artefact_get with no data */
+	int64_t created_at;
+};
+
+struct mail_thread {
+	int64_t id, incident_id;
+	const char *kind;        /* reporter, constituent, third_party */
+	const char *counterpart; /* e-mail address */
+	int64_t contact_id;      /* 0 = none */
+	const char *language, *subject, *created_by;
+	int64_t created_at;
+};
+
+struct mail_attachment {
+	const char *sha256, *filename, *content_type;
+	int64_t size;
+};
+
+struct mail {
+	int64_t id;
+	const char *direction; /* in, out */
+	const char *state;     /* received, ignored, quarantined, queued, sent,
+	                          failed */
+	const char *message_id, *in_reply_to, *sender;
+	const char *recipients; /* comma-separated */
+	const char *subject;
+	const char *raw_sha256;                 /* NULL = none */
+	int64_t incident_id;                    /* 0 = none */
+	const char *incident_ref;               /* read only */
+	int64_t thread_id, report_id, entry_id; /* 0 = none */
+	bool encrypted, auto_reply;
+	const char *signature; /* none, good, bad, unknown_key, error */
+	const char *signer, *error, *created_by;
+	int64_t created_at, sent_at;
+	struct mail_attachment *attachments;
+	size_t n_attachments;
+};
+
+#define MAIL_ATTACHMENTS_MAX 100
+
+struct mail_filter {
+	const char *state, *direction;  /* NULL = any */
+	int64_t incident_id, thread_id; /* 0 = any */
 };
 
 struct store;
@@ -520,6 +570,44 @@ struct store_ops {
 	                             struct incident_template **items_out,
 	                             size_t *n_out);
 	enum cs_err (*template_delete)(struct store *, int64_t id);
+
+	/* ---- version 9: e-mail ---- */
+	/* stores the artefact unless one with its hash exists */
+	enum cs_err (*artefact_put)(struct store *, const struct artefact *);
+	/* with_data false leaves out->data NULL */
+	enum cs_err (*artefact_get)(struct store *, struct arena *,
+	                            const char *sha256, bool with_data,
+	                            struct artefact *out);
+	/* inserts the thread; CS_E_CONFLICT when the incident has one with
+	 * that counterpart */
+	enum cs_err (*thread_put)(struct store *, const struct mail_thread *,
+	                          int64_t *id_out);
+	/* by id, or by counterpart when counterpart is not NULL */
+	enum cs_err (*thread_get)(struct store *, struct arena *,
+	                          int64_t incident_id, int64_t id,
+	                          const char *counterpart,
+	                          struct mail_thread *out);
+	enum cs_err (*thread_list)(struct store *, struct arena *,
+	                           int64_t incident_id,
+	                           struct mail_thread **items_out,
+	                           size_t *n_out);
+	/* inserts the mail and its attachments (their artefacts exist) */
+	enum cs_err (*mail_put)(struct store *, const struct mail *,
+	                        int64_t *id_out);
+	enum cs_err (*mail_get)(struct store *, struct arena *, int64_t id,
+	                        struct mail *out);
+	/* the newest mail with this Message-ID linked to an incident */
+	enum cs_err (*mail_find)(struct store *, struct arena *,
+	                         const char *message_id, struct mail *out);
+	/* newest first, without attachments */
+	enum cs_err (*mail_list)(struct store *, struct arena *,
+	                         const struct mail_filter *,
+	                         const struct page *, struct mail **items_out,
+	                         size_t *n_out);
+	/* sets state, error, sent_at (0 = unchanged) */
+	enum cs_err (*mail_set_state)(struct store *, int64_t id,
+	                              const char *state, const char *error,
+	                              int64_t sent_at);
 };
 
 /* Every backend starts its connection struct with this. */
