@@ -30,6 +30,8 @@ static const struct command {
     {"job", cmd_job, "enqueue and list background jobs"},
     {"import", cmd_import, "import constituency assets from CSV"},
     {"demo", cmd_demo, "load a sample installation to explore"},
+    {"mailgate", cmd_mailgate, "take in one e-mail from the MTA (stdin)"},
+    {"mail", cmd_mail, "poll the mailboxes once; print the team key"},
     {"migrate", cmd_migrate, "apply or list database migrations"},
     {"config", cmd_config, "print the effective configuration"},
 };

@@ -19,7 +19,11 @@
 #include "http/server.h"
 #include "core/audit.h"
 #include "core/constituency.h"
+#include "mail/mime.h"
+#include "mail/outbound.h"
 #include "mail/pgp.h"
+#include "mail/poller.h"
+#include "mail/smtp.h"
 #include "jobs/jobs.h"
 #include "store/datadir.h"
 
@@ -126,6 +130,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	sigset_t set;
 	int ch, sig, rc = 1, lockfd = -1, applied = 0;
 	int64_t recovered = 0;
+	struct poller *poller = NULL;
 
 	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		const char *key = ch == 'l'   ? "listen"
@@ -164,7 +169,10 @@ cmd_serve(struct cli *c, int argc, char **argv)
 		char home[1100], why[256];
 
 		snprintf(home, sizeof(home), "%s/gnupg", srv.cfg.data_dir);
-		if (pgp_init(home, why, sizeof(why)) != CS_OK) {
+		mime_init();
+		if (pgp_init(home, why, sizeof(why)) != CS_OK ||
+		    outbound_init(&srv.cfg, why, sizeof(why)) != CS_OK ||
+		    smtp_global_init() != CS_OK) {
 			fprintf(stderr, "csirtd: OpenPGP: %s\n", why);
 			return 1;
 		}
@@ -244,9 +252,11 @@ cmd_serve(struct cli *c, int argc, char **argv)
 		    .max_attempts = srv.cfg.job_max_attempts,
 		    .idempotency_ttl = srv.cfg.idempotency_ttl,
 		    .metrics = srv.metrics,
+		    .app = &srv.cfg,
 		};
 		jobs_start(&jc, &srv.jobs);
 	}
+	poller = poller_start(&srv.cfg);
 	if (server_start(&srv, &httpd) != CS_OK)
 		goto out;
 	log_info("msg=listening url=%s://%s threads=%d workers=%d "
@@ -261,6 +271,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	rc = 0;
 out:
 	server_stop(httpd);
+	poller_stop(poller);
 	jobs_stop(srv.jobs);
 	store_pool_free(srv.pool);
 	metrics_free(srv.metrics);

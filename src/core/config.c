@@ -178,6 +178,39 @@ static const struct directive dirs[] = {
     {"portal", "report_window", "CSIRTD_REPORT_WINDOW", T_DUR, N(report_window),
      60, 86400, NULL,
      "window of report_limit; a client over it waits this long"},
+    {"mail", "smtp_url", "CSIRTD_SMTP_URL", T_STR, S(smtp_url), 0, 0,
+     check_oneline,
+     "relay mail is sent through: smtp://host:587 (STARTTLS) or "
+     "smtps://host:465; empty: nothing is sent"},
+    {"mail", "smtp_user", "CSIRTD_SMTP_USER", T_STR, S(smtp_user), 0, 0,
+     check_oneline, "user name for SMTP AUTH; empty: no AUTH"},
+    {"mail", "smtp_password", "CSIRTD_SMTP_PASSWORD", T_STR, S(smtp_password),
+     0, 0, check_oneline, "password for SMTP AUTH"},
+    {"mail", "smtp_tls", "CSIRTD_SMTP_TLS", T_BOOL, N(smtp_tls), 0, 0, NULL,
+     "refuse to send unless the relay talks TLS"},
+    {"mail", "smtp_ca", "CSIRTD_SMTP_CA", T_STR, S(smtp_ca), 0, 0,
+     check_oneline, "PEM CA bundle for the relay; empty: the system's"},
+    {"mail", "imap_url", "CSIRTD_IMAP_URL", T_STR, S(imap_url), 0, 0,
+     check_oneline,
+     "mailboxes polled for reports, separated by spaces: "
+     "imaps://host/INBOX; empty: no polling"},
+    {"mail", "imap_user", "CSIRTD_IMAP_USER", T_STR, S(imap_user), 0, 0,
+     check_oneline, "IMAP user name"},
+    {"mail", "imap_password", "CSIRTD_IMAP_PASSWORD", T_STR, S(imap_password),
+     0, 0, check_oneline, "IMAP password"},
+    {"mail", "imap_tls", "CSIRTD_IMAP_TLS", T_BOOL, N(imap_tls), 0, 0, NULL,
+     "refuse to poll unless the server talks TLS"},
+    {"mail", "imap_ca", "CSIRTD_IMAP_CA", T_STR, S(imap_ca), 0, 0,
+     check_oneline, "PEM CA bundle for the IMAP server; empty: the system's"},
+    {"mail", "imap_interval", "CSIRTD_IMAP_INTERVAL", T_DUR, N(imap_interval),
+     5, 86400, NULL, "time between two polls of the mailboxes"},
+    {"mail", "max_size", "CSIRTD_MAIL_MAX_SIZE", T_SIZE, N(mail_max_size),
+     64 * 1024, 25 << 20, NULL,
+     "largest message accepted; larger ones are quarantined"},
+    {"mail", "acknowledge", "CSIRTD_MAIL_ACKNOWLEDGE", T_BOOL, N(mail_ack), 0,
+     0, NULL, "answer each new e-mail report with its reference"},
+    {"mail", "sign", "CSIRTD_MAIL_SIGN", T_BOOL, N(mail_sign), 0, 0, NULL,
+     "sign outgoing mail with the team's OpenPGP key (PGP/MIME)"},
     {"auth", "session_idle", "CSIRTD_SESSION_IDLE", T_DUR, N(session_idle), 60,
      30 * 86400, NULL, "a session ends after this long unused"},
     {"auth", "session_max", "CSIRTD_SESSION_MAX", T_DUR, N(session_max), 60,
@@ -231,6 +264,12 @@ config_defaults(struct config *c)
 	snprintf(c->team_languages, sizeof(c->team_languages), "en");
 	snprintf(c->team_timezone, sizeof(c->team_timezone), "UTC");
 	c->report_limit = 5;
+	c->smtp_tls = true;
+	c->imap_tls = true;
+	c->imap_interval = 60;
+	c->mail_max_size = 25 << 20;
+	c->mail_ack = true;
+	c->mail_sign = true;
 	c->report_window = 10 * 60;
 	c->session_idle = 8 * 3600;
 	c->session_max = 7 * 86400;

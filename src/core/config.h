@@ -42,6 +42,15 @@ struct config {
 	/* [portal] */
 	int report_limit;
 	int64_t report_window;
+	/* [mail] */
+	char smtp_url[CONFIG_STR], smtp_user[CONFIG_STR];
+	char smtp_password[CONFIG_STR], smtp_ca[CONFIG_PATH];
+	bool smtp_tls;
+	char imap_url[CONFIG_TEXT], imap_user[CONFIG_STR];
+	char imap_password[CONFIG_STR], imap_ca[CONFIG_PATH];
+	bool imap_tls;
+	int64_t imap_interval, mail_max_size;
+	bool mail_ack, mail_sign;
 	/* [auth] */
 	int64_t session_idle, session_max, login_window, login_lockout;
 	int login_max_failures, address_max_failures;

@@ -480,11 +480,6 @@ entries_add(struct store *st, struct arena *a, const struct actor *by,
             const struct viewer *v, const char *ref, struct entry *e,
             struct verrs *ve)
 {
-	struct incident x;
-	int64_t now = clock_now();
-	char idbuf[24];
-	json_t *d;
-	bool changed = false;
 	enum cs_err err;
 
 	if (e->kind == NULL || (strcmp(e->kind, "note") != 0 &&
@@ -500,13 +495,27 @@ entries_add(struct store *st, struct arena *a, const struct actor *by,
 		return CS_E_INVAL;
 	if ((err = store_begin(st, true)) != CS_OK)
 		return err;
+	return store_end(st, entries_add_txn(st, a, by, v, ref, e));
+}
+
+enum cs_err
+entries_add_txn(struct store *st, struct arena *a, const struct actor *by,
+                const struct viewer *v, const char *ref, struct entry *e)
+{
+	struct incident x;
+	int64_t now = clock_now();
+	char idbuf[24];
+	json_t *d;
+	bool changed = false;
+	enum cs_err err;
+
 	if ((err = store_call(st, incident_get, a, v, ref, &x)) != CS_OK)
-		goto out;
+		return err;
 	e->incident_id = x.id;
 	e->author = by->name;
 	e->created_at = now;
 	if ((err = store_call(st, entry_put, e, &e->id)) != CS_OK)
-		goto out;
+		return err;
 	if (strcmp(e->kind, "correspondence") == 0 &&
 	    (x.status == STATUS_RESOLVED || x.status == STATUS_CLOSED)) {
 		char text[80];
@@ -519,7 +528,7 @@ entries_add(struct store *st, struct arena *a, const struct actor *by,
 		x.resolved_at = 0;
 		changed = true;
 		if ((err = status_entry(st, by, x.id, text, now)) != CS_OK)
-			goto out;
+			return err;
 	}
 	if (x.first_response_at == 0 && strcmp(e->visibility, "shared") == 0) {
 		x.first_response_at = now;
@@ -527,15 +536,14 @@ entries_add(struct store *st, struct arena *a, const struct actor *by,
 	}
 	if (changed &&
 	    (err = store_call(st, incident_update, &x, now)) != CS_OK)
-		goto out;
+		return err;
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)e->id);
 	d = json_pack("{s:s,s:s,s:s}", "ref", x.ref, "kind", e->kind,
 	              "visibility", e->visibility);
 	err = audit_append(st, a, now, by->name, "entry.create", "entry", idbuf,
 	                   d);
 	json_decref(d);
-out:
-	return store_end(st, err);
+	return err;
 }
 
 static bool

@@ -62,6 +62,10 @@ enum cs_err incidents_update(struct store *st, struct arena *a,
 enum cs_err entries_add(struct store *st, struct arena *a,
                         const struct actor *by, const struct viewer *v,
                         const char *ref, struct entry *e, struct verrs *ve);
+/* entries_add() inside the caller's write transaction, e already valid */
+enum cs_err entries_add_txn(struct store *st, struct arena *a,
+                            const struct actor *by, const struct viewer *v,
+                            const char *ref, struct entry *e);
 enum cs_err tasks_add(struct store *st, struct arena *a, const struct actor *by,
                       const struct viewer *v, const char *ref, struct task *t,
                       const char *assignee, struct verrs *ve);

@@ -53,13 +53,9 @@ audit_report(struct store *st, struct arena *a, const struct actor *by,
 	return err;
 }
 
-enum cs_err
-reports_create(struct store *st, struct arena *a, const struct actor *by,
-               struct report *r, struct verrs *ve)
+bool
+reports_check(const struct report *r, struct verrs *ve)
 {
-	int64_t now = clock_now();
-	enum cs_err err;
-
 	if (r->source == NULL || !report_source_valid(r->source))
 		verr_add(ve, "source", "must be web, api, email or feed");
 	if (r->subject == NULL || r->subject[0] == '\0' ||
@@ -75,17 +71,36 @@ reports_create(struct store *st, struct arena *a, const struct actor *by,
 	if (r->language != NULL && r->language[0] != '\0' &&
 	    (strlen(r->language) != 2 || !language_list_is_valid(r->language)))
 		verr_add(ve, "language", "must be an ISO 639-1 code");
-	if (ve->n > 0)
+	return ve->n == 0;
+}
+
+enum cs_err
+reports_create(struct store *st, struct arena *a, const struct actor *by,
+               struct report *r, struct verrs *ve)
+{
+	enum cs_err err;
+
+	if (!reports_check(r, ve))
 		return CS_E_INVAL;
+	if ((err = store_begin(st, true)) != CS_OK)
+		return err;
+	return store_end(st, reports_create_txn(st, a, by, r));
+}
+
+enum cs_err
+reports_create_txn(struct store *st, struct arena *a, const struct actor *by,
+                   struct report *r)
+{
+	int64_t now = clock_now();
+	enum cs_err err;
+
 	r->received_at = now;
 	r->created_by = by->name;
 	r->status = "new";
 	r->version = 1;
-	if ((err = store_begin(st, true)) != CS_OK)
-		return err;
 	if ((err = store_call(st, report_put, r, &r->id)) == CS_OK)
 		err = audit_report(st, a, by, "report.create", r, now);
-	return store_end(st, err);
+	return err;
 }
 
 /* The report, as an internal journal entry of the incident. */

@@ -23,6 +23,12 @@ bool report_status_valid(const char *s);
 enum cs_err reports_create(struct store *st, struct arena *a,
                            const struct actor *by, struct report *r,
                            struct verrs *ve);
+/* reports_create() inside the caller's write transaction, r already
+ * valid (reports_check) */
+enum cs_err reports_create_txn(struct store *st, struct arena *a,
+                               const struct actor *by, struct report *r);
+/* The checks of reports_create(): false with ve filled. */
+bool reports_check(const struct report *r, struct verrs *ve);
 
 enum triage_action {
 	TRIAGE_NEW_INCIDENT,

@@ -91,4 +91,15 @@ void api_observables_create(struct request *req);
 void api_observables_delete(struct request *req);
 void api_observables_extract(struct request *req);
 
+/* api_mail.c */
+void api_mail_list(struct request *req);
+void api_mail_get(struct request *req);
+void api_mail_raw(struct request *req);
+void api_mail_attachment(struct request *req);
+void api_threads_list(struct request *req);
+void api_threads_create(struct request *req);
+void api_thread_messages_list(struct request *req);
+void api_thread_messages_send(struct request *req);
+void api_reports_observables(struct request *req);
+
 #endif

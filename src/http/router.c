@@ -78,6 +78,20 @@ static const struct route routes[] = {
      api_observables_delete},
     {"POST", "/api/v1/incidents/{ref}/observables:extract", ACCESS_HANDLER,
      api_observables_extract},
+    {"GET", "/api/v1/incidents/{ref}/threads", ACCESS_TEAM, api_threads_list},
+    {"POST", "/api/v1/incidents/{ref}/threads", ACCESS_HANDLER,
+     api_threads_create},
+    {"GET", "/api/v1/incidents/{ref}/threads/{id}/messages", ACCESS_TEAM,
+     api_thread_messages_list},
+    {"POST", "/api/v1/incidents/{ref}/threads/{id}/messages", ACCESS_HANDLER,
+     api_thread_messages_send},
+    {"GET", "/api/v1/mail", ACCESS_TEAM, api_mail_list},
+    {"GET", "/api/v1/mail/{id}", ACCESS_TEAM, api_mail_get},
+    {"GET", "/api/v1/mail/{id}/raw", ACCESS_HANDLER, api_mail_raw},
+    {"GET", "/api/v1/mail/{id}/attachments/{n}", ACCESS_HANDLER,
+     api_mail_attachment},
+    {"GET", "/api/v1/reports/{id}/observables", ACCESS_TEAM,
+     api_reports_observables},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

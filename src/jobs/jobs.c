@@ -10,18 +10,10 @@
 #include "core/xmalloc.h"
 #include "http/metrics.h"
 #include "jobs/jobs.h"
+#include "mail/outbound.h"
 
 #define PURGE_EVERY 600 /* seconds */
 #define BACKOFF_MAX 3600
-
-struct job_run {
-	struct store *st;
-	struct arena *a;
-	const struct job *job;
-	json_t *payload;
-	char err[256];
-	struct jobs *jobs;
-};
 
 static bool stopping(struct jobs *j);
 
@@ -35,6 +27,9 @@ struct job_kind {
 	/* the job's database effect: st is inside the write transaction
 	 * that also marks the job done */
 	enum cs_err (*apply)(struct job_run *r);
+	/* when the job has failed for good, inside the transaction that
+	 * marks it failed; may be NULL */
+	enum cs_err (*failed)(struct job_run *r);
 };
 
 /* selftest: lets an operator check that workers run and that a job's
@@ -107,7 +102,9 @@ selftest_apply(struct job_run *r)
 }
 
 static const struct job_kind kinds[] = {
-    {"selftest", selftest_valid, selftest_work, selftest_apply},
+    {"selftest", selftest_valid, selftest_work, selftest_apply, NULL},
+    {"mail.send", mail_send_valid, mail_send_work, mail_send_apply,
+     mail_send_failed},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -237,7 +234,8 @@ static bool
 run_one(struct jobs *j, struct store *st, struct arena *a)
 {
 	struct job job;
-	struct job_run r = {.st = st, .a = a, .job = &job, .jobs = j};
+	struct job_run r = {
+	    .st = st, .a = a, .job = &job, .jobs = j, .app = j->cfg.app};
 	const struct job_kind *k;
 	json_error_t jerr;
 	enum cs_err err;
@@ -268,28 +266,33 @@ run_one(struct jobs *j, struct store *st, struct arena *a)
 			         "lease lost to another worker");
 		err = store_end(st, err);
 	}
-	json_decref(r.payload);
 	if (err == CS_OK) {
+		json_decref(r.payload);
 		finish(j, &job, k, "ok", t0);
 		return true;
 	}
 	if (r.err[0] == '\0')
 		snprintf(r.err, sizeof(r.err), "%s: %s", cs_err_str(err),
 		         store_call0(st, errmsg));
-	dead = job.attempts >= job.max_attempts;
+	dead = job.attempts >= job.max_attempts || r.permanent;
 	delay = 10LL << (job.attempts < 9 ? job.attempts - 1 : 8);
 	if (delay > BACKOFF_MAX)
 		delay = BACKOFF_MAX;
 	if (stopping(j)) /* interrupted, not failed: run again at start */
 		delay = 0, dead = false;
-	if (store_begin(st, true) == CS_OK)
-		(void)store_end(st, store_call(st, job_retry, job.id, r.err,
-		                               clock_now() + delay, dead,
-		                               clock_now()));
+	if (store_begin(st, true) == CS_OK) {
+		err = store_call(st, job_retry, job.id, r.err,
+		                 clock_now() + delay, dead, clock_now());
+		if (err == CS_OK && dead && k != NULL && k->failed != NULL &&
+		    r.payload != NULL)
+			err = k->failed(&r);
+		(void)store_end(st, err);
+	}
 	log_warnx("msg=\"job failed\" id=%lld kind=%s attempt=%d error=\"%s\" "
 	          "%s",
 	          (long long)job.id, job.kind, job.attempts, r.err,
 	          dead ? "final=yes" : "retry=yes");
+	json_decref(r.payload);
 	finish(j, &job, k, dead ? "failed" : "retry", t0);
 	return true;
 }
@@ -300,7 +303,7 @@ worker_main(void *arg)
 	struct worker *w = arg;
 	struct jobs *j = w->jobs;
 	struct store *st = NULL;
-	struct arena *a = arena_new(16 << 20);
+	struct arena *a = arena_new(128u << 20); /* a mail of 25 MB, twice */
 	time_t last_purge = 0;
 
 	if (store_open(j->cfg.database, &st) != CS_OK) {

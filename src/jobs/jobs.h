@@ -24,6 +24,19 @@
 
 struct metrics;
 struct jobs;
+struct config;
+
+/* What a job kind's functions get (the kinds are listed in jobs.c). */
+struct job_run {
+	struct store *st;
+	struct arena *a;
+	const struct job *job;
+	json_t *payload;
+	char err[256];  /* why it failed, for the job row and the log */
+	bool permanent; /* set by work(): retrying cannot help */
+	struct jobs *jobs;
+	const struct config *app;
+};
 
 struct jobs_config {
 	const char *database;
@@ -31,7 +44,8 @@ struct jobs_config {
 	int64_t lease;
 	int max_attempts;
 	int64_t idempotency_ttl;
-	struct metrics *metrics; /* may be NULL */
+	struct metrics *metrics;  /* may be NULL */
+	const struct config *app; /* settings job kinds read (mail relay) */
 };
 
 bool job_kind_exists(const char *kind);

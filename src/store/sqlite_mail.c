@@ -289,8 +289,8 @@ sq_mail_find(struct store *st, struct arena *a, const char *message_id,
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = sq_prep(
-	    s, "SELECT " MAIL_COLS " FROM mail m JOIN incident i ON i.id = "
-	       "m.incident_id WHERE m.message_id = ?1 ORDER BY m.id DESC "
+	    s, "SELECT " MAIL_COLS " FROM mail m LEFT JOIN incident i ON i.id "
+	       "= m.incident_id WHERE m.message_id = ?1 ORDER BY m.id DESC "
 	       "LIMIT 1");
 	enum cs_err err;
 
@@ -312,8 +312,8 @@ sq_mail_list(struct store *st, struct arena *a, const struct mail_filter *f,
 	    s, "SELECT " MAIL_COLS " FROM mail m LEFT JOIN incident i ON i.id "
 	       "= m.incident_id WHERE (?1 = 0 OR m.id < ?1) AND (?2 IS NULL OR "
 	       "m.state = ?2) AND (?3 IS NULL OR m.direction = ?3) AND (?4 = 0 "
-	       "OR m.incident_id = ?4) AND (?5 = 0 OR m.thread_id = ?5) ORDER "
-	       "BY m.id DESC LIMIT ?6");
+	       "OR m.incident_id = ?4) AND (?5 = 0 OR m.thread_id = ?5) AND (?7 "
+	       "IS NULL OR m.raw_sha256 = ?7) ORDER BY m.id DESC LIMIT ?6");
 
 	if (q == NULL)
 		return CS_E_DB;
@@ -323,6 +323,7 @@ sq_mail_list(struct store *st, struct arena *a, const struct mail_filter *f,
 	sqlite3_bind_int64(q, 4, f->incident_id);
 	sqlite3_bind_int64(q, 5, f->thread_id);
 	sqlite3_bind_int(q, 6, p->limit);
+	sq_bind_str(q, 7, f->raw_sha256);
 	COLLECT(s, a, q, struct mail, items_out, n_out, p->limit,
 	        read_mail(s, a, q, it_));
 	return CS_OK;

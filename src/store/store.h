@@ -282,6 +282,7 @@ struct mail {
 struct mail_filter {
 	const char *state, *direction;  /* NULL = any */
 	int64_t incident_id, thread_id; /* 0 = any */
+	const char *raw_sha256;         /* NULL = any */
 };
 
 struct store;
@@ -596,7 +597,7 @@ struct store_ops {
 	                        int64_t *id_out);
 	enum cs_err (*mail_get)(struct store *, struct arena *, int64_t id,
 	                        struct mail *out);
-	/* the newest mail with this Message-ID linked to an incident */
+	/* the newest mail with this Message-ID */
 	enum cs_err (*mail_find)(struct store *, struct arena *,
 	                         const char *message_id, struct mail *out);
 	/* newest first, without attachments */
