@@ -34,6 +34,7 @@ static const char *const tables[] = {
     "contact",      "asset",         "incident",      "incident_member",
     "incident_org", "incident_tag",  "entry",         "task",
     "observable",   "report",        "incident_link", "incident_template",
+    "artefact",     "thread",        "mail",          "mail_attachment",
     "ref_counter",  "asset_version",
 };
 
@@ -138,8 +139,34 @@ put(struct copy *c, const char *s, size_t n)
 	return CS_OK;
 }
 
+/* A BLOB as a bytea in COPY's text format: the hex form \x0aff..., its
+ * backslash doubled as COPY's own escape. */
+static enum cs_err
+put_blob(struct copy *c, sqlite3_stmt *q, int i)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *v = sqlite3_column_blob(q, i);
+	int n = sqlite3_column_bytes(q, i);
+	char out[512];
+	size_t o = 0;
+	enum cs_err err = put(c, "\\\\x", 3);
+
+	for (int k = 0; k < n && err == CS_OK; k++) {
+		out[o++] = hex[v[k] >> 4];
+		out[o++] = hex[v[k] & 0xf];
+		if (o == sizeof(out)) {
+			err = put(c, out, o);
+			o = 0;
+		}
+	}
+	if (err == CS_OK && o > 0)
+		err = put(c, out, o);
+	return err;
+}
+
 /* One value in COPY's text format: \N for NULL, backslash escapes for the
- * delimiter, line ends and the backslash itself. */
+ * delimiter, line ends and the backslash itself; a BLOB in bytea's hex
+ * form. */
 static enum cs_err
 put_value(struct copy *c, sqlite3_stmt *q, int i)
 {
@@ -147,8 +174,14 @@ put_value(struct copy *c, sqlite3_stmt *q, int i)
 	int n;
 	enum cs_err err = CS_OK;
 
-	if (sqlite3_column_type(q, i) == SQLITE_NULL)
+	switch (sqlite3_column_type(q, i)) {
+	case SQLITE_NULL:
 		return put(c, "\\N", 2);
+	case SQLITE_BLOB:
+		return put_blob(c, q, i);
+	default:
+		break;
+	}
 	v = sqlite3_column_text(q, i);
 	n = sqlite3_column_bytes(q, i);
 	for (int k = 0; k < n && err == CS_OK; k++) {

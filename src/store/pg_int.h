@@ -8,15 +8,17 @@
  * (cached by the address of its SQL literal), pg_bind_*() fill its
  * parameters ($1...), pg_step() runs it on the first call and then walks
  * its rows, pg_done() clears it. Values travel as text; integers are parsed
- * from the text result. Booleans are stored as integers 0/1 in both
- * dialects so the reading code is shared in spirit.
+ * from the text result. Byte strings (bytea) go in as binary parameters
+ * (pg_bind_bytes) and come back through pg_col_bytes. Booleans are stored as
+ * integers 0/1 in both dialects so the reading code is shared in spirit.
  *
  * store_pg.c holds the connection, transactions, migrations and the ops
  * table; pg_auth.c users, sessions, tokens, throttles and idempotency keys;
  * pg_system.c the audit log, jobs and maintenance; pg_constituency.c
  * organisations, contacts and assets; pg_incidents.c incidents, journal,
  * tasks and links; pg_observables.c observables; pg_reports.c reports,
- * search and templates.
+ * search and templates; pg_mail.c artefacts, correspondence threads and
+ * mail.
  */
 #ifndef CS_PG_INT_H
 #define CS_PG_INT_H
@@ -37,6 +39,8 @@ struct pgstmt {
 	char name[16];
 	int nparam;
 	const char *val[PG_NPARAM];
+	int len[PG_NPARAM];      /* length of a binary parameter */
+	int fmt[PG_NPARAM];      /* 1 for a binary parameter, else 0 */
 	char num[PG_NPARAM][24]; /* text of integer parameters */
 	PGresult *res;           /* after the first pg_step() */
 	int row;                 /* the row pg_step() is on, -1 before */
@@ -67,6 +71,9 @@ void pg_bind_str(struct pgstmt *q, int i, const char *v); /* NULL → NULL */
 void pg_bind_i64(struct pgstmt *q, int i, int64_t v);
 void pg_bind_time(struct pgstmt *q, int i, int64_t t); /* 0 → NULL */
 void pg_bind_null(struct pgstmt *q, int i);
+/* n bytes (not copied: they must live until the statement ran) as a
+ * binary parameter, for a bytea; CS_E_TOOBIG past what libpq can send */
+enum cs_err pg_bind_bytes(struct pgstmt *q, int i, const void *data, size_t n);
 /* Runs a statement and discards its rows; sets p->last_changes. */
 enum cs_err pg_run(struct pg *p, struct pgstmt *q, const char *what);
 /* First call executes; true while a row is ready. On an error false, and
@@ -79,6 +86,11 @@ const char *pg_col_str(struct pg *p, struct arena *a, struct pgstmt *q,
 const char *pg_col_text(struct pgstmt *q, int i); /* not copied; NULL */
 int64_t pg_col_i64(struct pgstmt *q, int i);      /* 0 for NULL */
 bool pg_col_null(struct pgstmt *q, int i);
+/* A bytea column copied into the arena with a NUL byte after its *n_out
+ * bytes (not counted); NULL for NULL (*n_out 0) or when the arena is full
+ * (p->oom set). */
+const unsigned char *pg_col_bytes(struct pg *p, struct arena *a,
+                                  struct pgstmt *q, int i, size_t *n_out);
 /* Single-row queries, as sq_row_begin/sq_row_end. */
 enum cs_err pg_row_begin(struct pg *p, struct pgstmt *q, const char *what);
 enum cs_err pg_row_end(struct pg *p, struct pgstmt *q);
@@ -302,5 +314,30 @@ enum cs_err pg_template_list(struct store *st, struct arena *a,
                              struct incident_template **items_out,
                              size_t *n_out);
 enum cs_err pg_template_delete(struct store *st, int64_t id);
+
+/* pg_mail.c */
+enum cs_err pg_artefact_put(struct store *st, const struct artefact *f);
+enum cs_err pg_artefact_get(struct store *st, struct arena *a,
+                            const char *sha256, bool with_data,
+                            struct artefact *out);
+enum cs_err pg_thread_put(struct store *st, const struct mail_thread *t,
+                          int64_t *id_out);
+enum cs_err pg_thread_get(struct store *st, struct arena *a,
+                          int64_t incident_id, int64_t id,
+                          const char *counterpart, struct mail_thread *out);
+enum cs_err pg_thread_list(struct store *st, struct arena *a,
+                           int64_t incident_id, struct mail_thread **items_out,
+                           size_t *n_out);
+enum cs_err pg_mail_put(struct store *st, const struct mail *m,
+                        int64_t *id_out);
+enum cs_err pg_mail_get(struct store *st, struct arena *a, int64_t id,
+                        struct mail *out);
+enum cs_err pg_mail_find(struct store *st, struct arena *a,
+                         const char *message_id, struct mail *out);
+enum cs_err pg_mail_list(struct store *st, struct arena *a,
+                         const struct mail_filter *f, const struct page *p,
+                         struct mail **items_out, size_t *n_out);
+enum cs_err pg_mail_set_state(struct store *st, int64_t id, const char *state,
+                              const char *error, int64_t sent_at);
 
 #endif

@@ -16,6 +16,10 @@ sq_artefact_put(struct store *st, const struct artefact *f)
 
 	if (q == NULL)
 		return CS_E_DB;
+	if (f->size < 0 || (f->size > 0 && f->data == NULL)) {
+		snprintf(s->err, sizeof(s->err), "artefact_put: no data");
+		return CS_E_INVAL;
+	}
 	sq_bind_str(q, 1, f->sha256);
 	sqlite3_bind_int64(q, 2, f->size);
 	sq_bind_str(q, 3, f->content_type);
@@ -198,6 +202,13 @@ sq_mail_put(struct store *st, const struct mail *m, int64_t *id_out)
 
 	if (q == NULL)
 		return CS_E_DB;
+	/* mail_get reads back at most MAIL_ATTACHMENTS_MAX */
+	if (m->n_attachments > MAIL_ATTACHMENTS_MAX) {
+		snprintf(s->err, sizeof(s->err),
+		         "mail_put: more than %d attachments",
+		         MAIL_ATTACHMENTS_MAX);
+		return CS_E_TOOBIG;
+	}
 	sq_bind_str(q, 1, m->direction);
 	sq_bind_str(q, 2, m->state);
 	sq_bind_str(q, 3, m->message_id);

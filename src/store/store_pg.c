@@ -17,6 +17,7 @@
  * Reads outside transactions and all reads in other processes run in
  * parallel; only writers queue.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,8 +171,10 @@ pg_prep(struct pg *p, const char *sql)
 void
 pg_bind_str(struct pgstmt *q, int i, const char *v)
 {
-	if (i >= 1 && i <= q->nparam)
+	if (i >= 1 && i <= q->nparam) {
 		q->val[i - 1] = v;
+		q->fmt[i - 1] = 0;
+	}
 }
 
 void
@@ -181,6 +184,21 @@ pg_bind_i64(struct pgstmt *q, int i, int64_t v)
 		return;
 	snprintf(q->num[i - 1], sizeof(q->num[i - 1]), "%lld", (long long)v);
 	q->val[i - 1] = q->num[i - 1];
+	q->fmt[i - 1] = 0;
+}
+
+enum cs_err
+pg_bind_bytes(struct pgstmt *q, int i, const void *data, size_t n)
+{
+	if (n > (size_t)INT_MAX)
+		return CS_E_TOOBIG;
+	if (i >= 1 && i <= q->nparam) {
+		/* not NULL even when empty: NULL would be SQL NULL */
+		q->val[i - 1] = n > 0 ? (const char *)data : "";
+		q->len[i - 1] = (int)n;
+		q->fmt[i - 1] = 1;
+	}
+	return CS_OK;
 }
 
 void
@@ -195,8 +213,10 @@ pg_bind_time(struct pgstmt *q, int i, int64_t t)
 void
 pg_bind_null(struct pgstmt *q, int i)
 {
-	if (i >= 1 && i <= q->nparam)
+	if (i >= 1 && i <= q->nparam) {
 		q->val[i - 1] = NULL;
+		q->fmt[i - 1] = 0;
+	}
 }
 
 void
@@ -213,8 +233,8 @@ execute(struct pg *p, struct pgstmt *q, const char *what)
 	ExecStatusType rc;
 
 	PQclear(q->res);
-	q->res =
-	    PQexecPrepared(p->conn, q->name, q->nparam, q->val, NULL, NULL, 0);
+	q->res = PQexecPrepared(p->conn, q->name, q->nparam, q->val, q->len,
+	                        q->fmt, 0);
 	rc = PQresultStatus(q->res);
 	q->row = -1;
 	if (rc == PGRES_COMMAND_OK || rc == PGRES_TUPLES_OK) {
@@ -232,8 +252,10 @@ pg_done(struct pgstmt *q)
 	PQclear(q->res);
 	q->res = NULL;
 	q->row = -1;
-	for (int i = 0; i < q->nparam; i++)
+	for (int i = 0; i < q->nparam; i++) {
 		q->val[i] = NULL;
+		q->fmt[i] = 0;
+	}
 }
 
 enum cs_err
@@ -289,6 +311,33 @@ pg_col_str(struct pg *p, struct arena *a, struct pgstmt *q, int i)
 	                  (size_t)PQgetlength(q->res, q->row, i));
 	if (v == NULL)
 		p->oom = true;
+	return v;
+}
+
+/* Results are text: a bytea arrives escaped (hex, or the old escape format
+ * under bytea_output = escape) and PQunescapeBytea reads both. */
+const unsigned char *
+pg_col_bytes(struct pg *p, struct arena *a, struct pgstmt *q, int i,
+             size_t *n_out)
+{
+	unsigned char *raw, *v;
+	size_t n = 0;
+
+	*n_out = 0;
+	if (PQgetisnull(q->res, q->row, i))
+		return NULL;
+	raw = PQunescapeBytea(
+	    (const unsigned char *)PQgetvalue(q->res, q->row, i), &n);
+	if (raw == NULL || (v = arena_alloc(a, n + 1)) == NULL) {
+		PQfreemem(raw);
+		p->oom = true;
+		return NULL;
+	}
+	if (n > 0)
+		memcpy(v, raw, n);
+	v[n] = 0;
+	PQfreemem(raw);
+	*n_out = n;
 	return v;
 }
 
@@ -668,4 +717,15 @@ const struct store_ops store_pg_ops = {
     .template_get = pg_template_get,
     .template_list = pg_template_list,
     .template_delete = pg_template_delete,
+    /* pg_mail.c */
+    .artefact_put = pg_artefact_put,
+    .artefact_get = pg_artefact_get,
+    .thread_put = pg_thread_put,
+    .thread_get = pg_thread_get,
+    .thread_list = pg_thread_list,
+    .mail_put = pg_mail_put,
+    .mail_get = pg_mail_get,
+    .mail_find = pg_mail_find,
+    .mail_list = pg_mail_list,
+    .mail_set_state = pg_mail_set_state,
 };

@@ -1,5 +1,8 @@
 """`csirtd migrate --from sqlite:PATH --to postgres://...` moves a whole
 installation: everything the API shows is the same afterwards."""
+import sqlite3
+import subprocess
+
 import pytest
 
 import csirtd_testlib as lib
@@ -85,6 +88,69 @@ def snapshot(srv, refs, org_ids):
     return out
 
 
+# an artefact's bytes: every byte value, NUL and COPY's own escapes
+BLOB = bytes(range(256)) + b"\x00\\N\t\n\r\\x00"
+SHA_RAW, SHA_EMPTY = "a" * 64, "e" * 64
+MAIL_QUERIES = (
+    "SELECT sha256 || ' ' || size || ' ' || content_type || ' ' || created_at"
+    " FROM artefact ORDER BY sha256",
+    "SELECT id || ' ' || incident_id || ' ' || kind || ' ' || counterpart || ' ' ||"
+    " coalesce(contact_id, -1) || ' ' || language || ' ' || subject FROM thread",
+    "SELECT id || ' ' || direction || ' ' || state || ' ' || message_id || ' ' ||"
+    " coalesce(raw_sha256, '-') || ' ' || coalesce(incident_id, -1) || ' ' ||"
+    " coalesce(thread_id, -1) || ' ' || encrypted || ' ' || signature || ' ' ||"
+    " coalesce(sent_at, -1) || ' ' || subject FROM mail ORDER BY id",
+    "SELECT mail_id || ' ' || seq || ' ' || sha256 || ' ' || filename || ' ' || size"
+    " FROM mail_attachment ORDER BY mail_id, seq",
+)
+
+
+def add_mail(srv, ref):
+    """Artefacts (one binary, one empty), a thread and two mails, one with an
+    attachment, written into the SQLite install; returns what
+    mail_sqlite() reads back."""
+    inc = f"(SELECT id FROM incident WHERE ref = '{ref}')"
+    srv.sql("INSERT INTO artefact VALUES ('%s', %d, 'message/rfc822', X'%s', 1000)"
+            % (SHA_RAW, len(BLOB), BLOB.hex()))
+    srv.sql(f"INSERT INTO artefact VALUES ('{SHA_EMPTY}', 0, 'text/plain', X'', 1000)")
+    srv.sql("INSERT INTO thread (incident_id, kind, counterpart, subject, created_by,"
+            f" created_at) VALUES ({inc}, 'reporter', 'someone@example.org',"
+            " 'Re: tab\there', 'hana', 1100)")
+    srv.sql("INSERT INTO mail (direction, state, message_id, subject, raw_sha256,"
+            " incident_id, thread_id, encrypted, signature, created_by, created_at,"
+            f" sent_at) VALUES ('in', 'received', '<m1@example.org>', 'Línia\\1',"
+            f" '{SHA_RAW}', {inc}, (SELECT max(id) FROM thread), 1, 'good', 'system',"
+            " 1200, NULL)")
+    srv.sql("INSERT INTO mail (direction, state, message_id, created_by, created_at,"
+            " sent_at) VALUES ('out', 'sent', '<m2@cert.example>', 'hana', 1300, 1301)")
+    srv.sql("INSERT INTO mail_attachment VALUES ((SELECT min(id) FROM mail), 1,"
+            f" '{SHA_EMPTY}', 'empty.txt', 'text/plain', 0)")
+    return mail_sqlite(srv)
+
+
+def mail_sqlite(srv):
+    con = sqlite3.connect(str(srv.db))
+    try:
+        rows = [[r[0] for r in con.execute(q)] for q in MAIL_QUERIES]
+        rows.append([bytes(r[0]).hex() for r in con.execute(
+            "SELECT data FROM artefact ORDER BY sha256")])
+    finally:
+        con.close()
+    assert rows[4][0] == BLOB.hex() and rows[4][1] == ""
+    assert len(rows[2]) == 2 and len(rows[3]) == 1
+    return rows
+
+
+def mail_pg(url):
+    out = []
+    for q in MAIL_QUERIES + ("SELECT encode(data, 'hex') FROM artefact ORDER BY sha256",):
+        r = subprocess.run(["psql", "-At", "-v", "ON_ERROR_STOP=1", url, "-c", q],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        out.append(r.stdout.split("\n")[:-1])
+    return out
+
+
 @pytest.fixture
 def sqlite_server(tmp_path):
     """A server on SQLite whatever CSIRTD_TEST_PG says; killed if a test
@@ -108,8 +174,16 @@ def test_move_sqlite_to_postgres(sqlite_server):
     assert r.returncode == 1 and "stop it first" in r.stderr, describe(r)
     assert srv.stop() == 0
 
+    mail_rows = add_mail(srv, refs[0])
     r = srv.cli("migrate", "--from", f"sqlite:{data}/csirtd.db", "--to", pg)
     assert r.returncode == 0, describe(r)
+    assert mail_sqlite(srv) == mail_rows
+    assert mail_pg(pg) == mail_rows
+    # identities go on after the copied keys
+    for table in ("thread", "mail"):
+        top = int(lib.pg_sql(pg, f"SELECT max(id) FROM {table}"))
+        assert int(lib.pg_sql(pg, f"SELECT nextval(pg_get_serial_sequence('{table}', "
+                                  "'id'))")) == top + 1
     assert "copied: incident " in r.stdout and "audit chain verified" in r.stdout, r.stdout
     # never into a database that holds an installation already
     r = srv.cli("migrate", "--from", f"sqlite:{data}/csirtd.db", "--to", pg)
