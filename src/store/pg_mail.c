@@ -334,9 +334,10 @@ pg_mail_find(struct store *st, struct arena *a, const char *message_id,
 {
 	struct pg *p = PG(st);
 	struct pgstmt *q = pg_prep(
-	    p, "SELECT " MAIL_COLS " FROM mail m JOIN incident i ON i.id = "
-	       "m.incident_id WHERE m.message_id = $1::text ORDER BY m.id DESC "
-	       "LIMIT 1");
+	    p, "SELECT " MAIL_COLS " FROM mail m LEFT JOIN incident i ON i.id "
+	       "= m.incident_id WHERE m.message_id = $1::text AND "
+	       "(m.incident_id IS NOT NULL OR m.report_id IS NOT NULL) ORDER "
+	       "BY m.id DESC LIMIT 1");
 	enum cs_err err;
 
 	if (q == NULL)
@@ -360,7 +361,8 @@ pg_mail_list(struct store *st, struct arena *a, const struct mail_filter *f,
 	    "($2::text IS NULL OR m.state = $2::text) AND ($3::text IS NULL "
 	    "OR m.direction = $3::text) AND ($4::bigint = 0 OR "
 	    "m.incident_id = $4::bigint) AND ($5::bigint = 0 OR m.thread_id "
-	    "= $5::bigint) ORDER BY m.id DESC LIMIT $6::bigint");
+	    "= $5::bigint) AND ($7::text IS NULL OR m.raw_sha256 = $7::text) "
+	    "ORDER BY m.id DESC LIMIT $6::bigint");
 
 	if (q == NULL)
 		return CS_E_DB;
@@ -370,6 +372,7 @@ pg_mail_list(struct store *st, struct arena *a, const struct mail_filter *f,
 	pg_bind_i64(q, 4, f->incident_id);
 	pg_bind_i64(q, 5, f->thread_id);
 	pg_bind_i64(q, 6, pa->limit);
+	pg_bind_str(q, 7, f->raw_sha256);
 	PG_COLLECT(p, a, q, struct mail, items_out, n_out, pa->limit,
 	           read_mail(p, a, q, it_));
 	return CS_OK;

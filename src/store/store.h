@@ -597,7 +597,8 @@ struct store_ops {
 	                        int64_t *id_out);
 	enum cs_err (*mail_get)(struct store *, struct arena *, int64_t id,
 	                        struct mail *out);
-	/* the newest mail with this Message-ID */
+	/* the newest mail with this Message-ID linked to an incident or a
+	 * report */
 	enum cs_err (*mail_find)(struct store *, struct arena *,
 	                         const char *message_id, struct mail *out);
 	/* newest first, without attachments */

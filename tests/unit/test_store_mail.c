@@ -513,7 +513,8 @@ test_mail_find(void **state)
 	assert_true(m1 < m2 && m2 < m3);
 	(void)mkmail(f, "in", "received", "<y@example.org>", 0, 0);
 
-	/* the newest linked one; the newer unlinked one does not count */
+	/* the newest linked one (to an incident or a report); the newer
+	 * unlinked one does not count */
 	assert_int_equal(
 	    store_call(f->st, mail_find, f->a, "<x@cert.example>", &got),
 	    CS_OK);
