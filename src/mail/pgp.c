@@ -30,6 +30,12 @@ pgp_init(const char *gnupg_home, char *why, size_t why_len)
 		return CS_E_IO;
 	}
 	snprintf(home, sizeof(home), "%s", gnupg_home);
+	/* Every gpgme context, GMime's PGP/MIME ones included, uses it. */
+	if ((e = gpgme_set_engine_info(GPGME_PROTOCOL_OpenPGP, NULL, home)) !=
+	    0) {
+		snprintf(why, why_len, "gpgme: %s", gpgme_strerror(e));
+		return CS_E_INTERNAL;
+	}
 	if ((e = gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP)) != 0) {
 		snprintf(why, why_len, "no usable gpg: %s", gpgme_strerror(e));
 		return CS_E_INTERNAL;
