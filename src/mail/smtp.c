@@ -49,9 +49,10 @@ read_cb(char *out, size_t size, size_t nitems, void *arg)
 		char ch = r->data[r->pos];
 
 		if (ch == '\n' && !r->prev_cr) {
-			if (room - n < 2)
-				break;
 			out[n++] = '\r';
+			r->prev_cr =
+			    true; /* the LF follows, now or next call */
+			continue;
 		}
 		out[n++] = ch;
 		r->prev_cr = ch == '\r';
