@@ -12,6 +12,7 @@
 #include "core/audit.h"
 #include "core/clock.h"
 #include "core/incidents.h"
+#include "core/log.h"
 #include "core/reports.h"
 #include "core/secret.h"
 #include "core/text.h"
@@ -387,8 +388,12 @@ as_report(struct in *x, struct intake_result *out)
 		o.subject = one_line(x->a, o.subject, 900);
 		err = outbound_queue_txn(x->st, x->a, x->cfg, &by, &o, &ack,
 		                         &why);
-		if (err == CS_E_INVAL) /* an address compose refuses */
+		if (err == CS_E_INVAL) { /* an address compose refuses */
+			log_warnx("msg=\"no acknowledgement\" report=%lld "
+			          "why=\"%s\"",
+			          (long long)r.id, why ? why : "?");
 			err = CS_OK;
+		}
 	}
 	return err;
 }
@@ -407,6 +412,18 @@ quarantine(struct in *x, const char *reason, struct intake_result *out)
 	out->reason = reason;
 	return audit_mail(x, "mail.quarantine",
 	                  json_pack("{s:s}", "reason", reason));
+}
+
+static const char *
+trim_end(struct arena *a, const char *v)
+{
+	size_t n = strlen(v);
+
+	while (n > 0 && v[n - 1] == ' ')
+		n--;
+	const char *t = arena_strndup(a, v, n);
+
+	return t != NULL ? t : "";
 }
 
 /* "Name: value" of the first header called name in raw's header block,
@@ -429,7 +446,11 @@ raw_header(struct arena *a, const char *raw, size_t len, const char *name)
 				;
 			v = arena_strndup(a, raw + i + nl + 1, j - i - nl - 1);
 
-			return v != NULL ? one_line(a, v, 300) : "";
+			if (v == NULL || (v = one_line(a, v, 300)) == NULL)
+				return "";
+			while (*v == ' ')
+				v++;
+			return trim_end(a, v);
 		}
 		while (i < len && raw[i] != '\n')
 			i++;

@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/incidents.h"
 #include "core/secret.h"
+#include "core/xmalloc.h"
 #include "jobs/jobs.h"
 #include "mail/compose.h"
 #include "mail/outbound.h"
@@ -20,6 +21,9 @@
 #include "mail/smtp.h"
 
 static char team_fpr[PGP_FINGERPRINT_MAX];
+/* the team's armoured public key: encrypted mail is also encrypted to it,
+ * so the team can read its own archive */
+static char *team_public;
 
 enum cs_err
 outbound_init(const struct config *cfg, char *why, size_t n)
@@ -31,8 +35,20 @@ outbound_init(const struct config *cfg, char *why, size_t n)
 	if (!cfg->mail_sign)
 		return CS_OK;
 	err = pgp_team_key(cfg->team_name, cfg->team_email, &k, why, n);
-	if (err == CS_OK)
-		snprintf(team_fpr, sizeof(team_fpr), "%s", k.fingerprint);
+	if (err != CS_OK)
+		return err;
+	snprintf(team_fpr, sizeof(team_fpr), "%s", k.fingerprint);
+	{
+		struct arena *a = arena_new(PGP_KEY_MAX * 2);
+		char *pub;
+
+		err = pgp_export_public(a, team_fpr, &pub, why, n);
+		if (err == CS_OK) {
+			free(team_public);
+			team_public = xstrdup(pub);
+		}
+		arena_free(a);
+	}
 	return err;
 }
 
@@ -128,7 +144,7 @@ outbound_queue_txn(struct store *st, struct arena *a, const struct config *cfg,
                    const struct actor *by, const struct outgoing *o,
                    struct mail *out, const char **why)
 {
-	const char *to[1] = {o->to}, *keys[1] = {o->encrypt_key};
+	const char *to[1] = {o->to}, *keys[2] = {o->encrypt_key, team_public};
 	struct compose_in in = {
 	    .from_name = cfg->team_name,
 	    .from_addr = cfg->team_email,
@@ -139,12 +155,12 @@ outbound_queue_txn(struct store *st, struct arena *a, const struct config *cfg,
 	    .in_reply_to = o->in_reply_to,
 	    .references = o->references,
 	    .n_references = o->n_references,
-	    .language = o->language,
+	    .language = o->language && o->language[0] ? o->language : NULL,
 	    .date = clock_now(),
 	    .auto_replied = o->auto_replied,
 	    .sign_fpr = team_fpr[0] ? team_fpr : NULL,
 	    .encrypt_keys = o->encrypt_key ? keys : NULL,
-	    .n_encrypt_keys = o->encrypt_key ? 1 : 0,
+	    .n_encrypt_keys = o->encrypt_key ? (team_public ? 2 : 1) : 0,
 	};
 	char sha[SECRET_SHA256_HEX], idbuf[24], *raw, *payload;
 	size_t len;

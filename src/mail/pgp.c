@@ -44,7 +44,6 @@ pgp_init(const char *gnupg_home, char *why, size_t why_len)
 		snprintf(why, why_len, "no usable gpg: %s", gpgme_strerror(e));
 		return CS_E_INTERNAL;
 	}
-	gpgme_set_engine_info(GPGME_PROTOCOL_OpenPGP, NULL, home);
 	return CS_OK;
 }
 

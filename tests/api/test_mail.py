@@ -91,7 +91,7 @@ def h(srv):
 def team_key(srv, tmp_path_factory):
     """The team's public key, as `csirtd mail key` prints it, imported into
     a home of its own for verifying what csirtd signs."""
-    r = srv.cli("mail", "key")
+    r = srv.cli("mail", "key", env=srv.env)
     assert r.returncode == 0, lib.describe(r)
     assert "BEGIN PGP PUBLIC KEY BLOCK" in r.stdout
     home = tmp_path_factory.mktemp("gpg-verify")
@@ -199,9 +199,19 @@ def test_tampered_ack_fails_verification(srv, sink, team_key, tmp_path):
     outcome(mailgate(srv, raw))
     _, ack = sent_to(sink, "x@example.org")[-1]
     data, sig = signed_parts(ack)
-    tampered = ack.replace(b"notification" if b"notification" in data else b"report",
-                           b"rep0rt", 1)
-    assert verify(team_key["home"], tampered, tmp_path).returncode != 0
+    (tmp_path / "sig.asc").write_bytes(sig)
+    (tmp_path / "data").write_bytes(data)
+    assert gpg(team_key["home"], "--verify", str(tmp_path / "sig.asc"),
+               str(tmp_path / "data"), check=False).returncode == 0
+    i = data.index(b"MIGJORN-R-")
+    (tmp_path / "data").write_bytes(data[:i] + b"X" + data[i + 1:])
+    assert gpg(team_key["home"], "--verify", str(tmp_path / "sig.asc"),
+               str(tmp_path / "data"), check=False).returncode != 0
+
+
+def no_mail_queued(h):
+    wait_until(lambda: not h.get("/api/v1/mail", params={"state": "queued"}).json()["items"],
+               30, what="outbound queue drained")
 
 
 def test_reply_by_tag_and_by_references_joins_the_incident(srv, h, sink):
@@ -238,6 +248,7 @@ def test_reply_by_tag_and_by_references_joins_the_incident(srv, h, sink):
 
 
 def test_auto_reply_and_bounce_open_nothing(srv, h, sink):
+    no_mail_queued(h)
     before = len(sink.messages())
     reports = len(paginate(h, "/api/v1/reports")[0])
     ooo, _ = plain("Out of office", "I am away.", sender="away@example.org",
@@ -256,7 +267,8 @@ def test_auto_reply_and_bounce_open_nothing(srv, h, sink):
     assert len(sink.messages()) == before, "nothing answers an automatic mail"
     assert len(paginate(h, "/api/v1/reports")[0]) == reports
     ignored = h.get("/api/v1/mail", params={"state": "ignored"}).json()["items"]
-    assert {m["sender"] for m in ignored} >= {"away@example.org", "mailer-daemon@mx.example.org"}
+    assert {m["sender"].lower() for m in ignored} >= {"away@example.org",
+                                                       "mailer-daemon@mx.example.org"}
 
 
 def test_auto_reply_to_resolved_incident_does_not_reopen(srv, h):
@@ -378,8 +390,6 @@ def test_encrypted_and_signed_report(srv, h, keys, team_key, tmp_path):
 
 def test_encrypted_to_another_key_is_quarantined(srv, h, keys, tmp_path):
     inner = b"Content-Type: text/plain\r\n\r\nnot for you\r\n"
-    raw = pgp_mime_encrypted(inner, keys["contact"]["public"], keys["reporter"]["home"], tmp_path)
-    raw = raw.replace(b"cert@migjorn.example", b"cert@migjorn.example", 1)
     # encrypt to the contact's key only
     home = tmp_path / "enc2"
     home.mkdir(mode=0o700)
@@ -460,7 +470,7 @@ def test_amber_needs_a_key_or_an_audited_override(srv, h, sink):
     assert any(a["object_id"] == str(r.json()["id"]) for a in audit.json()["items"])
 
 
-def test_encrypted_to_the_contacts_key(srv, h, sink, keys, tmp_path):
+def test_encrypted_to_the_contacts_key(srv, h, sink, keys, team_key, tmp_path):
     a = srv.admin()
     org = a.post("/api/v1/orgs", json={"name": "Hosting SL", "short_name": "HOSTSL"}).json()
     c = a.post(f"/api/v1/orgs/{org['id']}/contacts",
@@ -481,9 +491,11 @@ def test_encrypted_to_the_contacts_key(srv, h, sink, keys, tmp_path):
     m = message_from_bytes(raw, policy=policy.compat32)
     assert m.get_content_type() == "multipart/encrypted"
     payload = m.get_payload()[1].get_payload(decode=True)
-    plain_text = gpg(keys["contact"]["home"], "--decrypt", input=payload).stdout
-    assert b"198.51.100.7" in plain_text or b"=\r\n" in plain_text
-    assert "compromis" in plain_text.decode("utf-8", "replace").replace("=\r\n", "")
+    gpg(keys["contact"]["home"], "--import", input=team_key["public"].encode())
+    dec = gpg(keys["contact"]["home"], "--decrypt", input=payload)
+    assert b"Good signature" in dec.stderr and b"CSIRT del Migjorn" in dec.stderr
+    text = dec.stdout.decode("utf-8", "replace").replace("=\r\n", "")
+    assert "198.51.100.7" in text and "compromis" in text
     # the constituent's thread entry is shared with them
     journal, _ = paginate(h, f"/api/v1/incidents/{ref}/entries")
     assert any(e["visibility"] == "shared" and "encrypted" in e["body"] for e in journal)
@@ -582,12 +594,12 @@ def test_imap_mailbox_polled(server_factory, tmp_path):
                                .json()["items"]) == 3, 40, what="3 reports from IMAP")
         assert d.unseen() == [] and len(d.seen()) == 3
         d.append(plain("IMAP report late", "late", sender="late@example.org")[0])
-        r = s.cli("mail", "poll")
+        r = s.cli("mail", "poll", env=s.env)
         assert r.returncode == 0, lib.describe(r)
         subjects = {x["subject"] for x in a.get("/api/v1/reports").json()["items"]}
         assert "IMAP report late" in subjects
         # polled again: nothing new, nothing twice
-        assert s.cli("mail", "poll").returncode == 0
+        assert s.cli("mail", "poll", env=s.env).returncode == 0
         assert len(a.get("/api/v1/reports", params={"source": "email"}).json()["items"]) == 4
     finally:
         d.stop()
