@@ -58,8 +58,8 @@ enum cs_err outbound_queue_txn(struct store *st, struct arena *a,
                                const char **why);
 
 struct thread_send {
-	const char *template; /* notify, request, resolution or reply */
-	const char *text;     /* the handler's words */
+	const char *template;  /* notify, request, resolution or reply */
+	const char *text;      /* the handler's words */
 	bool send_unencrypted; /* explicit override of the TLP rule */
 };
 
@@ -71,11 +71,10 @@ struct thread_send {
  * send_unencrypted (audited): CS_E_CONFLICT with *why otherwise. */
 enum cs_err outbound_thread_send(struct store *st, struct arena *a,
                                  const struct config *cfg,
-                                 const struct actor *by,
-                                 const struct viewer *v, const char *ref,
-                                 int64_t thread_id,
-                                 const struct thread_send *in,
-                                 struct mail *out, const char **why);
+                                 const struct actor *by, const struct viewer *v,
+                                 const char *ref, int64_t thread_id,
+                                 const struct thread_send *in, struct mail *out,
+                                 const char **why);
 
 /* The "mail.send" job kind (payload {"mail": id}): hands the stored
  * message to the relay; a 5xx answer fails it at once, anything else is
