@@ -5,6 +5,7 @@
 #include "core/orgs.h"
 #include "http/csv_out.h"
 #include "mail/pgp.h"
+#include "core/log.h"
 #include "http/api_util.h"
 #include "http/auth.h"
 #include "http/handlers.h"
@@ -365,6 +366,12 @@ api_contacts_create(struct request *req)
 		reply_err(req, err, NULL);
 		return;
 	}
+	/* the contact's signatures on mail to the team then verify */
+	if (c.pgp_key != NULL &&
+	    pgp_import(c.pgp_key, why, sizeof(why)) != CS_OK)
+		log_warnx("msg=\"contact key not added to the keyring\" "
+		          "contact=%lld why=\"%s\"",
+		          (long long)c.id, why);
 	c.name = c.name ? c.name : "";
 	c.phone = c.phone ? c.phone : "";
 	c.language = c.language ? c.language : "";

@@ -32,7 +32,8 @@ outbound_init(const struct config *cfg, char *why, size_t n)
 	enum cs_err err;
 
 	team_fpr[0] = '\0';
-	if (!cfg->mail_sign)
+	/* without an address the team sends no mail, so it needs no key */
+	if (!cfg->mail_sign || cfg->team_email[0] == '\0')
 		return CS_OK;
 	err = pgp_team_key(cfg->team_name, cfg->team_email, &k, why, n);
 	if (err != CS_OK)

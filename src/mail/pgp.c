@@ -360,3 +360,33 @@ out:
 	gpgme_release(ctx);
 	return err;
 }
+
+enum cs_err
+pgp_import(const char *armored, char *why, size_t why_len)
+{
+	gpgme_ctx_t ctx = NULL;
+	gpgme_data_t data = NULL;
+	gpgme_import_result_t res;
+	gpgme_error_t e;
+	enum cs_err err = CS_E_INTERNAL;
+
+	if ((e = gpgme_new(&ctx)) != 0 ||
+	    (e = gpgme_data_new_from_mem(&data, armored, strlen(armored), 0)) !=
+	        0 ||
+	    (e = gpgme_op_import(ctx, data)) != 0) {
+		snprintf(why, why_len, "cannot import the key: %s",
+		         gpgme_strerror(e));
+		goto out;
+	}
+	res = gpgme_op_import_result(ctx);
+	if (res == NULL || res->considered == 0 ||
+	    res->considered != res->imported + res->unchanged) {
+		snprintf(why, why_len, "gpg did not import the key");
+		goto out;
+	}
+	err = CS_OK;
+out:
+	gpgme_data_release(data);
+	gpgme_release(ctx);
+	return err;
+}

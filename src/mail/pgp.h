@@ -39,6 +39,10 @@ enum cs_err pgp_key_inspect(const char *armored, struct pgp_key_info *out,
 enum cs_err pgp_team_key(const char *name, const char *addr,
                          struct pgp_key_info *out, char *why, size_t why_len);
 
+/* Adds a public key (already accepted by pgp_key_inspect) to the team's
+ * keyring, so signatures by it verify as good. */
+enum cs_err pgp_import(const char *armored, char *why, size_t why_len);
+
 /* The ASCII-armoured public key of fpr, in the arena. */
 enum cs_err pgp_export_public(struct arena *a, const char *fpr, char **out,
                               char *why, size_t why_len);

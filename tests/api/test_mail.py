@@ -603,3 +603,68 @@ def test_imap_mailbox_polled(server_factory, tmp_path):
         assert len(a.get("/api/v1/reports", params={"source": "email"}).json()["items"]) == 4
     finally:
         d.stop()
+
+
+def test_oversize_message_quarantined_with_its_head(srv, h):
+    body = "A" * 200_000
+    raw, _ = plain("Huge log attached", body, sender="big@example.org")
+    env_small = {"CSIRTD_MAIL_MAX_SIZE": "65536"}
+    r = subprocess.run([lib.CSIRTD_BIN, "mailgate"], input=raw, capture_output=True,
+                       timeout=120, cwd=str(srv.data),
+                       env={**os.environ, **srv.env, "CSIRTD_DATA": str(srv.data), **env_small})
+    kind, f = outcome(r)
+    assert kind == "quarantined" and "larger than the limit of 65536" in f["reason"]
+    m = h.get(f"/api/v1/mail/{f['mail']}").json()
+    assert m["state"] == "quarantined" and m["subject"] == "Huge log attached"
+    kept = h.get(f"/api/v1/mail/{f['mail']}/raw").content
+    assert kept == raw[:65536]
+
+
+@pytest.mark.slow
+def test_thirty_megabyte_attachment_is_kept_in_quarantine(srv, h):
+    blob = os.urandom(30 * 1024 * 1024)
+    b64 = __import__("base64").encodebytes(blob).replace(b"\n", b"\r\n")
+    raw = (b"From: dump@example.org\r\nTo: cert@migjorn.example\r\nSubject: memory dump\r\n"
+           b"Message-ID: <dump@example.org>\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/mixed; boundary=\"D\"\r\n\r\n--D\r\n"
+           b"Content-Type: text/plain\r\n\r\nDump attached.\r\n--D\r\n"
+           b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n"
+           b"Content-Disposition: attachment; filename=\"mem.raw\"\r\n\r\n" + b64 + b"--D--\r\n")
+    kind, f = outcome(mailgate(srv, raw))
+    assert kind == "quarantined" and "larger than" in f["reason"]
+    m = h.get(f"/api/v1/mail/{f['mail']}").json()
+    assert m["subject"] == "memory dump" and m["sender"] == "dump@example.org"
+    assert len(h.get(f"/api/v1/mail/{f['mail']}/raw").content) == 25 * 1024 * 1024
+
+
+def test_signed_report_with_bad_signature(srv, h, keys, tmp_path):
+    inner = (b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n"
+             b"The attacker used 192.0.2.44.\r\n")
+    # RFC 3156: what is signed is the part up to the CRLF before the boundary
+    (tmp_path / "part").write_bytes(inner.rstrip(b"\r\n"))
+    sig = gpg(keys["reporter"]["home"], "--armor", "--detach-sign", "--digest-algo", "SHA256",
+              "-o", "-", str(tmp_path / "part")).stdout
+
+    def signed(part):
+        return (b"From: Maria <maria@example.net>\r\nTo: cert@migjorn.example\r\n"
+                b"Subject: signed report\r\nMIME-Version: 1.0\r\n"
+                b"Message-ID: <" + os.urandom(6).hex().encode() + b"@example.net>\r\n"
+                b"Content-Type: multipart/signed; micalg=pgp-sha256; "
+                b"protocol=\"application/pgp-signature\"; boundary=\"S\"\r\n\r\n--S\r\n"
+                + part + b"\r\n--S\r\nContent-Type: application/pgp-signature\r\n\r\n"
+                + sig + b"\r\n--S--\r\n")
+    # the reporter's key is unknown to the team: reported as such
+    _, f = outcome(mailgate(srv, signed(inner.rstrip(b"\r\n"))))
+    assert h.get(f"/api/v1/mail/{f['mail']}").json()["signature"] == "unknown_key"
+    # once the key is in the team's keyring, good; tampered, bad
+    gpg(srv.data / "gnupg", "--import", input=keys["reporter"]["public"].encode())
+    _, f = outcome(mailgate(srv, signed(inner.rstrip(b"\r\n"))))
+    m = h.get(f"/api/v1/mail/{f['mail']}").json()
+    assert m["signature"] == "good" and m["signer"] == keys["reporter"]["fpr"]
+    rep = h.get(f"/api/v1/reports/{f['report'].rsplit('-', 1)[1]}").json()
+    assert "signature good" in rep["body"]
+    _, f = outcome(mailgate(srv, signed(inner.rstrip(b"\r\n").replace(b"44", b"45"))))
+    m = h.get(f"/api/v1/mail/{f['mail']}").json()
+    assert m["signature"] == "bad"
+    rep = h.get(f"/api/v1/reports/{f['report'].rsplit('-', 1)[1]}").json()
+    assert "signature BAD" in rep["body"]
