@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "core/config.h"
+#include "core/proxies.h"
 #include "core/credentials.h"
 #include "core/incidents.h"
 #include "store/store.h"
@@ -27,7 +28,8 @@ struct cs_server {
 	struct metrics *metrics;
 	struct jobs *jobs;
 	struct constituency_index *constituency; /* the lookup index */
-	bool secure_cookies; /* served over TLS, directly or by a proxy */
+	bool secure_cookies;    /* served over TLS, directly or by a proxy */
+	struct proxies proxies; /* [server] trusted_proxies */
 };
 
 #endif

@@ -17,12 +17,11 @@
  * domains under .example. Every organisation's notes and every incident's
  * tags say "demo".
  *
- * Time: the core stamps each row with the time it is written, so every
- * demo object is created "now". Each incident is given an age (up to 30
- * days) and its SLA deadlines are computed as if it had been opened that
- * long ago: the incident policy passed to the core is the configured one
- * minus that age. So some active incidents are past their deadlines and
- * others are due soon, as on a real desk.
+ * Time: each incident is given an age (up to 30 days) and is opened that
+ * long ago: the demo moves its own clock back (clock_shift) while it
+ * writes the incident, then forward, step by step, through its journal,
+ * so the 30-day chart, the SLA clocks and the history read as on a real
+ * desk: some active incidents are past their deadlines, others due soon.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -89,7 +88,8 @@ struct demo {
 	struct viewer hview[N_HANDLERS];
 	int constituent[N_ORGS]; /* index in demo_users[], or -1 */
 	int64_t user_id[DEMO_USERS];
-	int parent; /* the campaign's record, or -1 */
+	int parent;  /* the campaign's record, or -1 */
+	int64_t ago; /* how long ago the current incident's step happens */
 	struct rec recs[DEMO_MAX_RECS];
 	size_t nrecs;
 	struct {
@@ -572,6 +572,15 @@ earlier_same(const struct demo *d, const struct rec *r, int handler)
 	return -1;
 }
 
+/* The next step of an incident's life happens a while after the last:
+ * a third of the way to now. */
+static void
+later(struct demo *d)
+{
+	d->ago -= d->ago / 3;
+	clock_shift(-d->ago);
+}
+
 static enum cs_err
 entry(struct demo *d, struct rec *r, int author, const char *kind,
       const char *visibility, const char *body)
@@ -584,6 +593,7 @@ entry(struct demo *d, struct rec *r, int author, const char *kind,
 		return failed(r->ref, CS_E_TOOBIG, NULL, NULL);
 	if (!can_see(r, author))
 		author = r->creator;
+	later(d);
 	err = entries_add(d->st, d->a, &d->handler[author], &d->hview[author],
 	                  r->ref, &e, &ve);
 	if (err == CS_OK) {
@@ -604,6 +614,7 @@ move(struct demo *d, struct rec *r, const struct incident_policy *pol,
 	const char *why = NULL;
 	enum cs_err err;
 
+	later(d);
 	incident_input_init(&in);
 	in.status = (int)to;
 	if (to == STATUS_RESOLVED)
@@ -1006,15 +1017,16 @@ make_incidents(struct demo *d)
 		arena_reset(d->a);
 		plan_draw(d, i, &p);
 		vars_init(d, &v, p.org);
-		for (int k = 0; k < PRIORITY_LEVELS; k++) {
-			pol.sla.response[k] -= p.age;
-			pol.sla.resolve[k] -= p.age;
-		}
 		memset(r, 0, sizeof(*r));
-		if ((err = create(d, &p, &pol, &v, r)) != CS_OK)
-			return err;
-		d->nrecs++;
-		if ((err = live(d, &p, &pol, &v, r)) != CS_OK)
+		d->ago = p.age;
+		clock_shift(-d->ago);
+		err = create(d, &p, &pol, &v, r);
+		if (err == CS_OK) {
+			d->nrecs++;
+			err = live(d, &p, &pol, &v, r);
+		}
+		clock_shift(0);
+		if (err != CS_OK)
 			return err;
 		if (p.campaign &&
 		    (err = add_link(d, r, "child-of", &d->recs[d->parent])) !=

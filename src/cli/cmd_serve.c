@@ -184,6 +184,11 @@ cmd_serve(struct cli *c, int argc, char **argv)
 		fprintf(stderr, "csirtd: bad [incidents] settings\n");
 		return EXIT_USAGE; /* unreachable: checked when read */
 	}
+	if (!proxies_parse(srv.cfg.trusted_proxies, &srv.proxies, err,
+	                   sizeof(err))) {
+		fprintf(stderr, "csirtd: trusted_proxies: %s\n", err);
+		return EXIT_USAGE; /* unreachable: checked when read */
+	}
 	srv.secure_cookies = srv.cfg.tls_cert[0] != '\0' ||
 	                     strncmp(srv.cfg.public_url, "https://", 8) == 0;
 

@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/proxies.h"
 #include "core/incident.h"
 #include "core/log.h"
 
@@ -115,6 +116,15 @@ check_fingerprint(const char *v)
 	return n == 0 || n == 40 || n == 64;
 }
 
+static bool
+check_proxies(const char *v)
+{
+	struct proxies p;
+	char why[128];
+
+	return proxies_parse(v, &p, why, sizeof(why));
+}
+
 #define S(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
 #define N(f) offsetof(struct config, f), 0
 
@@ -146,6 +156,10 @@ static const struct directive dirs[] = {
      check_oneline, "PEM certificate chain: serve HTTPS directly"},
     {"server", "tls_key", "CSIRTD_TLS_KEY", T_STR, S(tls_key), 0, 0,
      check_oneline, "PEM private key for tls_cert"},
+    {"server", "trusted_proxies", "CSIRTD_TRUSTED_PROXIES", T_STR,
+     S(trusted_proxies), 0, 0, check_proxies,
+     "reverse proxies (addresses or CIDR blocks) whose X-Forwarded-For "
+     "names the client"},
     {"team", "name", "CSIRTD_TEAM_NAME", T_STR, S(team_name), 0, 0,
      check_oneline, "the team's name"},
     {"team", "code", "CSIRTD_TEAM_CODE", T_STR, S(team_code), 0, 0, check_code,

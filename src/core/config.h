@@ -31,6 +31,7 @@ struct config {
 	int64_t max_body, request_memory;
 	char public_url[CONFIG_STR];
 	char tls_cert[CONFIG_PATH], tls_key[CONFIG_PATH];
+	char trusted_proxies[CONFIG_TEXT];
 	/* [team] */
 	char team_name[CONFIG_STR], team_code[CONFIG_STR];
 	char team_email[CONFIG_STR], team_languages[CONFIG_STR];

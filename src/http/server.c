@@ -463,7 +463,16 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		req->a = arena_new((size_t)h->srv->cfg.request_memory);
 		req->method = arena_strdup(req->a, method);
 		req->path = arena_strdup(req->a, url);
-		client_addr(conn, req->addr, sizeof(req->addr));
+		{
+			char peer[sizeof(req->addr)];
+
+			client_addr(conn, peer, sizeof(peer));
+			proxies_client(
+			    &h->srv->proxies, peer,
+			    MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+			                                "X-Forwarded-For"),
+			    req->addr, sizeof(req->addr));
+		}
 		atomic_fetch_add(&h->inflight, 1);
 		*con_cls = req;
 		return MHD_YES;

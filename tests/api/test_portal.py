@@ -462,3 +462,40 @@ def test_limit_settings_are_checked():
         cp = lib.cli("config", env=env)
         assert cp.returncode == 2, lib.describe(cp)
         assert "portal.report_" in cp.stderr
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_counts(server_factory):
+    """With trusted_proxies, X-Forwarded-For names the client; without, or
+    from a peer that is not trusted, it is ignored."""
+    s = server_factory(env={"CSIRTD_REPORT_LIMIT": "1", "CSIRTD_TRUSTED_PROXIES": "127.0.0.0/8"})
+    url = s.base + REPORTS
+
+    def post(xff, text):
+        return requests.post(url, json={"description": text},
+                             headers={"X-Forwarded-For": xff}, timeout=lib.HTTP_TIMEOUT)
+
+    assert post("198.51.100.7", "first").status_code == 201
+    assert post("198.51.100.7", "second").status_code == 429
+    # another client behind the same proxy has its own count
+    assert post("203.0.113.9", "elsewhere").status_code == 201
+    # a forged left-most entry does not help the limited client
+    assert post("192.0.2.200, 198.51.100.7", "forged").status_code == 429
+    log = s.log_path.read_text(errors="replace")
+    assert "addr=198.51.100.7" in log and "addr=203.0.113.9" in log
+
+
+def test_forwarded_for_ignored_without_trusted_proxies(server_factory):
+    s = server_factory(env={"CSIRTD_REPORT_LIMIT": "1"})
+    url = s.base + REPORTS
+    r = requests.post(url, json={"description": "a"}, headers={"X-Forwarded-For": "198.51.100.1"},
+                      timeout=lib.HTTP_TIMEOUT)
+    assert r.status_code == 201
+    r = requests.post(url, json={"description": "b"}, headers={"X-Forwarded-For": "198.51.100.2"},
+                      timeout=lib.HTTP_TIMEOUT)
+    assert r.status_code == 429
+
+
+def test_trusted_proxies_setting_is_checked():
+    cp = lib.cli("config", env={"CSIRTD_TRUSTED_PROXIES": "10.0.0.0/33"})
+    assert cp.returncode == 2, lib.describe(cp)
+    assert "trusted_proxies" in cp.stderr
