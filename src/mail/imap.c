@@ -181,20 +181,22 @@ imap_parse_size(const char *buf, size_t len, size_t *size_out)
 	const size_t kl = sizeof(key) - 1;
 
 	for (size_t i = 0; i + kl < len; i++) {
-		uint64_t v = 0;
-		size_t j;
+		size_t v = 0, j, d;
 
 		if (memcmp(buf + i, key, kl) != 0)
 			continue;
 		for (j = i + kl; j < len && buf[j] >= '0' && buf[j] <= '9';
 		     j++) {
-			if (v > SIZE_MAX / 10)
+			/* v * 10 + d must fit: 1844674407370955161 * 10 + 9
+			 * would wrap to a small size */
+			d = (size_t)(buf[j] - '0');
+			if (v > (SIZE_MAX - d) / 10)
 				return false;
-			v = v * 10 + (uint64_t)(buf[j] - '0');
+			v = v * 10 + d;
 		}
 		if (j == i + kl)
 			return false;
-		*size_out = (size_t)v;
+		*size_out = v;
 		return true;
 	}
 	return false;
