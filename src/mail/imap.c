@@ -33,6 +33,7 @@
 
 #include "core/xmalloc.h"
 #include "mail/imap.h"
+#include "mail/imap_parse.h"
 
 #define FETCH_CHUNK   (64 * 1024)
 #define CAPTURE_SLACK (64 * 1024)
@@ -116,9 +117,9 @@ cmp_u32(const void *a, const void *b)
 
 /* Parses the "* SEARCH n n ..." lines of buf into a sorted, duplicate-free
  * list of at most max UIDs. A cut-off last number (over) is dropped. */
-static size_t
-parse_search(const char *buf, size_t len, bool over, uint32_t **uids_out,
-             size_t max)
+size_t
+imap_parse_search(const char *buf, size_t len, bool over, uint32_t **uids_out,
+                  size_t max)
 {
 	uint32_t *u = NULL;
 	size_t n = 0, cap = 0, i = 0, k;
@@ -172,28 +173,30 @@ parse_search(const char *buf, size_t len, bool over, uint32_t **uids_out,
 	return n;
 }
 
-/* Finds "RFC822.SIZE <n>" in a FETCH response for uid. */
-static bool
-parse_size(const char *buf, size_t len, size_t *size_out)
+/* Finds "RFC822.SIZE <n>" in a FETCH response. */
+bool
+imap_parse_size(const char *buf, size_t len, size_t *size_out)
 {
 	static const char key[] = "RFC822.SIZE ";
 	const size_t kl = sizeof(key) - 1;
 
 	for (size_t i = 0; i + kl < len; i++) {
-		uint64_t v = 0;
-		size_t j;
+		size_t v = 0, j, d;
 
 		if (memcmp(buf + i, key, kl) != 0)
 			continue;
 		for (j = i + kl; j < len && buf[j] >= '0' && buf[j] <= '9';
 		     j++) {
-			if (v > SIZE_MAX / 10)
+			/* v * 10 + d must fit: 1844674407370955161 * 10 + 9
+			 * would wrap to a small size */
+			d = (size_t)(buf[j] - '0');
+			if (v > (SIZE_MAX - d) / 10)
 				return false;
-			v = v * 10 + (uint64_t)(buf[j] - '0');
+			v = v * 10 + d;
 		}
 		if (j == i + kl)
 			return false;
-		*size_out = (size_t)v;
+		*size_out = v;
 		return true;
 	}
 	return false;
@@ -222,22 +225,10 @@ literal_at_eol(const char *line, size_t n, size_t *len_out)
 	return true;
 }
 
-enum body_found {
-	BODY_NONE,    /* no BODY[] literal in the response */
-	BODY_OK,      /* the whole literal and the rest of its response */
-	BODY_PARTIAL, /* the literal starts, but the response ended early */
-};
-
-/* Finds, in the server's byte stream, the untagged FETCH response carrying
- * BODY[] for uid (or with no UID before the literal: only one message was
- * asked for) and returns where its literal starts and how long it is:
- *   "* 3 FETCH (UID 7 BODY[]<0> {1234}\r\n" <1234 bytes> ")\r\n"
- * Other untagged responses, literals included, are skipped. BODY_PARTIAL:
- * fewer bytes than announced arrived, or the literal is not followed by
- * the rest of the response line; *avail_out says how many arrived. */
-static enum body_found
-find_body(const char *s, size_t len, uint32_t uid, size_t *off_out,
-          size_t *lit_out, size_t *avail_out)
+/* The BODY[] literal for uid in the header stream: see imap_parse.h. */
+enum imap_body
+imap_find_body(const char *s, size_t len, uint32_t uid, size_t *off_out,
+               size_t *lit_out, size_t *avail_out)
 {
 	char want[32];
 	size_t i = 0, wl;
@@ -249,7 +240,7 @@ find_body(const char *s, size_t len, uint32_t uid, size_t *off_out,
 		size_t eol, ll, lit, avail;
 
 		if (nl == NULL)
-			return BODY_NONE;
+			return IMAP_BODY_NONE;
 		eol = (size_t)(nl - s);
 		ll = eol - i;
 		if (!literal_at_eol(line, ll, &lit)) {
@@ -268,26 +259,22 @@ find_body(const char *s, size_t len, uint32_t uid, size_t *off_out,
 			if (lit >= avail || (s[eol + 1 + lit] != ')' &&
 			                     s[eol + 1 + lit] != ' ')) {
 				*avail_out = lit < avail ? lit : avail;
-				return BODY_PARTIAL;
+				return IMAP_BODY_PARTIAL;
 			}
 			*avail_out = lit;
-			return BODY_OK;
+			return IMAP_BODY_OK;
 		}
 		if (lit > avail)
-			return BODY_NONE;
+			return IMAP_BODY_NONE;
 		i = eol + 1 + lit; /* skip someone else's literal */
 	}
-	return BODY_NONE;
+	return IMAP_BODY_NONE;
 }
 
-/* libcurl finds the end of a command's response by its tag ("A005 OK") at
- * the start of a line, also inside a literal: a message with such a line
- * ends the FETCH early for libcurl and leaves the connection out of step.
- * What arrived up to that line is the message's; the rest is fetched on a
- * new connection from one byte into that line, where no tag can match.
- * Returns how many of the avail bytes at lit to keep. */
-static size_t
-resync_keep(const char *lit, size_t avail)
+/* How much of a literal cut short by a tag line to keep: see
+ * imap_parse.h. */
+size_t
+imap_resync_keep(const char *lit, size_t avail)
 {
 	size_t ls = 0;
 
@@ -322,7 +309,7 @@ fetch_body(struct poll *pl, uint32_t uid, char *msg, size_t want,
 	char cmd[CMD_MAX];
 	size_t got = 0, off = 0, lit = 0, avail = 0, ask;
 	int resyncs = 0;
-	enum body_found found;
+	enum imap_body found;
 	enum cs_err err = CS_OK;
 
 	*cut_out = false;
@@ -331,16 +318,16 @@ fetch_body(struct poll *pl, uint32_t uid, char *msg, size_t want,
 		snprintf(cmd, sizeof(cmd), "UID FETCH %u BODY.PEEK[]<%zu.%zu>",
 		         uid, got, ask);
 		err = run(pl, cmd, why, why_len);
-		found = pl->hdr.over ? BODY_NONE
-		                     : find_body(pl->hdr.p, pl->hdr.len, uid,
-		                                 &off, &lit, &avail);
-		if (found == BODY_PARTIAL) {
+		found = pl->hdr.over ? IMAP_BODY_NONE
+		                     : imap_find_body(pl->hdr.p, pl->hdr.len,
+		                                      uid, &off, &lit, &avail);
+		if (found == IMAP_BODY_PARTIAL) {
 			if (avail == 0 || ++resyncs > RESYNC_MAX) {
 				*cut_out = true;
 				err = reconnect(pl, why, why_len);
 				break;
 			}
-			avail = resync_keep(pl->hdr.p + off, avail);
+			avail = imap_resync_keep(pl->hdr.p + off, avail);
 			if (avail > ask)
 				avail = ask;
 			memcpy(msg + got, pl->hdr.p + off, avail);
@@ -351,7 +338,7 @@ fetch_body(struct poll *pl, uint32_t uid, char *msg, size_t want,
 		}
 		if (err != CS_OK)
 			break;
-		if (found == BODY_NONE) {
+		if (found == IMAP_BODY_NONE) {
 			snprintf(why, why_len, "imap: %s: %s", cmd,
 			         pl->hdr.over
 			             ? "response too large"
@@ -429,7 +416,7 @@ poll_one(struct poll *pl, uint32_t uid, imap_deliver_fn deliver, void *ctx,
 	snprintf(cmd, sizeof(cmd), "UID FETCH %u (RFC822.SIZE)", uid);
 	if ((err = run(pl, cmd, why, why_len)) != CS_OK)
 		return err;
-	if (!parse_size(pl->body.p, pl->body.len, &size))
+	if (!imap_parse_size(pl->body.p, pl->body.len, &size))
 		return CS_OK; /* expunged meanwhile: nothing to deliver */
 	truncated = size > c->max_size;
 	want = truncated ? c->max_size + 1 : size;
@@ -489,8 +476,8 @@ imap_poll(const struct imap_config *c, imap_deliver_fn deliver, void *ctx,
 
 	if ((err = run(&pl, "UID SEARCH UNSEEN", why, why_len)) != CS_OK)
 		goto out;
-	n = parse_search(pl.body.p, pl.body.len, pl.body.over, &uids,
-	                 c->max_messages);
+	n = imap_parse_search(pl.body.p, pl.body.len, pl.body.over, &uids,
+	                      c->max_messages);
 	if (n > 0)
 		msg = xmalloc(c->max_size + 1);
 	for (size_t i = 0; i < n; i++) {
