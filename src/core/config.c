@@ -225,6 +225,10 @@ static const struct directive dirs[] = {
      0, NULL, "answer each new e-mail report with its reference"},
     {"mail", "sign", "CSIRTD_MAIL_SIGN", T_BOOL, N(mail_sign), 0, 0, NULL,
      "sign outgoing mail with the team's OpenPGP key (PGP/MIME)"},
+    {"portal", "attachment_max", "CSIRTD_REPORT_ATTACHMENT_MAX", T_SIZE,
+     N(report_attachment_max), 0, 64 << 20, NULL,
+     "bytes of files one report form may carry (0: no files); they travel "
+     "in base64, so max_body must be a third larger"},
     {"auth", "session_idle", "CSIRTD_SESSION_IDLE", T_DUR, N(session_idle), 60,
      30 * 86400, NULL, "a session ends after this long unused"},
     {"auth", "session_max", "CSIRTD_SESSION_MAX", T_DUR, N(session_max), 60,
@@ -285,6 +289,7 @@ config_defaults(struct config *c)
 	c->mail_ack = true;
 	c->mail_sign = true;
 	c->report_window = 10 * 60;
+	c->report_attachment_max = 512 * 1024;
 	c->session_idle = 8 * 3600;
 	c->session_max = 7 * 86400;
 	c->login_max_failures = 5;

@@ -42,7 +42,7 @@ struct config {
 	char team_sponsorship[CONFIG_TEXT];
 	/* [portal] */
 	int report_limit;
-	int64_t report_window;
+	int64_t report_window, report_attachment_max;
 	/* [mail] */
 	char smtp_url[CONFIG_STR], smtp_user[CONFIG_STR];
 	char smtp_password[CONFIG_STR], smtp_ca[CONFIG_PATH];

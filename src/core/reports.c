@@ -6,6 +6,7 @@
 #include "core/audit.h"
 #include "core/clock.h"
 #include "core/reports.h"
+#include "core/secret.h"
 #include "core/text.h"
 
 bool
@@ -85,6 +86,58 @@ reports_create(struct store *st, struct arena *a, const struct actor *by,
 	if ((err = store_begin(st, true)) != CS_OK)
 		return err;
 	return store_end(st, reports_create_txn(st, a, by, r));
+}
+
+enum cs_err
+reports_create_files(struct store *st, struct arena *a, const struct actor *by,
+                     struct report *r, const struct report_file *f, size_t n,
+                     struct verrs *ve)
+{
+	struct mail_attachment att[REPORT_FILES_MAX];
+	const char *body = r->body;
+	enum cs_err err;
+
+	if (n > REPORT_FILES_MAX)
+		verr_add(ve, "attachments", "at most 5 files");
+	for (size_t i = 0; i < n && i < REPORT_FILES_MAX; i++) {
+		char *sha = arena_alloc(a, SECRET_SHA256_HEX);
+
+		if (sha == NULL)
+			return CS_E_TOOBIG;
+		sha256_hex(f[i].data, f[i].size, sha);
+		att[i] =
+		    (struct mail_attachment){.sha256 = sha,
+		                             .filename = f[i].filename,
+		                             .content_type = f[i].content_type,
+		                             .size = (int64_t)f[i].size};
+		body = arena_printf(a,
+		                    "%s%sAttachment: %s (%s, %zu bytes, "
+		                    "sha256 %s)\n",
+		                    body ? body : "", i == 0 ? "\n" : "",
+		                    f[i].filename, f[i].content_type, f[i].size,
+		                    sha);
+		if (body == NULL)
+			return CS_E_TOOBIG;
+	}
+	r->body = body;
+	if (!reports_check(r, ve))
+		return CS_E_INVAL;
+	if ((err = store_begin(st, true)) != CS_OK)
+		return err;
+	for (size_t i = 0; i < n && err == CS_OK; i++) {
+		struct artefact art = {.sha256 = att[i].sha256,
+		                       .size = att[i].size,
+		                       .content_type = att[i].content_type,
+		                       .data = f[i].data,
+		                       .created_at = clock_now()};
+
+		err = store_call(st, artefact_put, &art);
+	}
+	if (err == CS_OK)
+		err = reports_create_txn(st, a, by, r);
+	if (err == CS_OK && n > 0)
+		err = store_call(st, report_attach, r->id, att, n);
+	return store_end(st, err);
 }
 
 enum cs_err

@@ -30,6 +30,24 @@ enum cs_err reports_create_txn(struct store *st, struct arena *a,
 /* The checks of reports_create(): false with ve filled. */
 bool reports_check(const struct report *r, struct verrs *ve);
 
+#define REPORT_FILES_MAX 5
+
+/* A file sent with a report (decoded bytes). */
+struct report_file {
+	const char *filename;     /* base name, clean text */
+	const char *content_type; /* type/subtype, lower case */
+	const unsigned char *data;
+	size_t size;
+};
+
+/* reports_create() with files: each is stored as an artefact by its
+ * SHA-256, attached to the report and listed at the end of its body (so
+ * triage and the incident's journal show them), in one transaction. */
+enum cs_err reports_create_files(struct store *st, struct arena *a,
+                                 const struct actor *by, struct report *r,
+                                 const struct report_file *f, size_t n,
+                                 struct verrs *ve);
+
 enum triage_action {
 	TRIAGE_NEW_INCIDENT,
 	TRIAGE_ATTACH,

@@ -13,7 +13,9 @@
  * throttle table, key "report:<addr>") so the limit holds across processes
  * and restarts. The answer is 201 with a reference the reporter can quote,
  * "<TEAM CODE>-R-<report id>" (e.g. CSIRT-R-42: report 42 in the API).
- * Attachments are not taken: reports have no artefact storage yet.
+ * Files come as "attachments" (base64 in the JSON), at most
+ * [portal] attachment_max bytes in all; they are stored by SHA-256 and
+ * listed in the report.
  */
 #include <stdio.h>
 #include <string.h>
@@ -106,10 +108,13 @@ api_public_team(struct request *req)
 		json_object_set_new(
 		    limits, form_fields[i].name,
 		    json_integer((json_int_t)form_fields[i].max));
-	form = json_pack("{s:s,s:s,s:i,s:I,s:o}", "page", "/report", "api",
-	                 "/api/v1/public/reports", "limit", c->report_limit,
-	                 "window_seconds", (json_int_t)c->report_window,
-	                 "max_bytes", limits);
+	form = json_pack("{s:s,s:s,s:i,s:I,s:o,s:I,s:i}", "page", "/report",
+	                 "api", "/api/v1/public/reports", "limit",
+	                 c->report_limit, "window_seconds",
+	                 (json_int_t)c->report_window, "max_bytes", limits,
+	                 "attachment_max_bytes",
+	                 (json_int_t)c->report_attachment_max,
+	                 "attachment_max_files", REPORT_FILES_MAX);
 	json_object_set_new(o, "report", form);
 	req->no_store = true;
 	req_add_header(req, "Cache-Control", "max-age=300");
@@ -257,9 +262,18 @@ decoy_id(void)
 void
 api_public_report(struct request *req)
 {
-	static const char *const known[] = {
-	    "name", "email",    "description", "when", "affected_systems",
-	    "tlp",  "language", "website",     NULL};
+	static const char *const known[] = {"name",
+	                                    "email",
+	                                    "description",
+	                                    "when",
+	                                    "affected_systems",
+	                                    "tlp",
+	                                    "language",
+	                                    "website",
+	                                    "attachments",
+	                                    NULL};
+	struct report_file *files = NULL;
+	size_t nfiles = 0;
 	const struct config *c = &req->srv->cfg;
 	const struct actor portal = {"portal", 0};
 	struct store *st = req_store(req);
@@ -310,6 +324,8 @@ api_public_report(struct request *req)
 			verr_add(&ve, "language",
 			         "must be an ISO 639-1 code such as en");
 	}
+	report_files(req, body, (size_t)c->report_attachment_max, &files,
+	             &nfiles, &ve);
 	if ((hp = json_object_get(body, "website")) != NULL &&
 	    !json_is_null(hp)) {
 		if (!json_is_string(hp) ||
@@ -351,7 +367,8 @@ api_public_report(struct request *req)
 	if (r.reporter == NULL || r.subject == NULL || r.body == NULL)
 		err = CS_E_TOOBIG;
 	else
-		err = reports_create(st, req->a, &portal, &r, &ve);
+		err = reports_create_files(st, req->a, &portal, &r, files,
+		                           nfiles, &ve);
 	if (err == CS_E_INVAL)
 		reply_verrs(req, 400, &ve);
 	else if (err != CS_OK)

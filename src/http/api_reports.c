@@ -9,6 +9,26 @@
 #include "http/auth.h"
 #include "http/handlers.h"
 
+/* The report's files, as "attachments". */
+static void
+add_attachments(struct request *req, json_t *o, int64_t id)
+{
+	struct mail_attachment *f = NULL;
+	size_t n = 0;
+	json_t *arr = json_array();
+
+	if (store_call(req_store(req), report_attachments, req->a, id, &f,
+	               &n) != CS_OK)
+		n = 0;
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(
+		    arr, json_pack("{s:I,s:s,s:s,s:s,s:I}", "n",
+		                   (json_int_t)i + 1, "filename", f[i].filename,
+		                   "content_type", f[i].content_type, "sha256",
+		                   f[i].sha256, "size", (json_int_t)f[i].size));
+	json_object_set_new(o, "attachments", arr);
+}
+
 static json_t *
 report_json(const struct report *r)
 {
@@ -93,8 +113,11 @@ api_reports_list(struct request *req)
 void
 api_reports_create(struct request *req)
 {
-	static const char *const known[] = {"reporter", "subject", "body",
-	                                    "language", "tlp",     NULL};
+	static const char *const known[] = {
+	    "reporter", "subject",     "body", "language",
+	    "tlp",      "attachments", NULL};
+	struct report_file *files;
+	size_t nfiles;
 	struct verrs ve = {0};
 	struct report r = {0};
 	const char *tlp;
@@ -115,9 +138,11 @@ api_reports_create(struct request *req)
 	    !tlp_parse(tlp, &r.tlp))
 		verr_add(&ve, "tlp",
 		         "must be CLEAR, GREEN, AMBER, AMBER+STRICT or RED");
-	err =
-	    ve.n ? CS_E_INVAL
-	         : reports_create(req_store(req), req->a, &req->actor, &r, &ve);
+	report_files(req, body, (size_t)req->srv->cfg.max_body, &files, &nfiles,
+	             &ve);
+	err = ve.n ? CS_E_INVAL
+	           : reports_create_files(req_store(req), req->a, &req->actor,
+	                                  &r, files, nfiles, &ve);
 	if (err == CS_OK)
 		err = store_call(req_store(req), report_get, req->a, r.id, &r);
 	if (err == CS_E_INVAL)
@@ -129,8 +154,11 @@ api_reports_create(struct request *req)
 		                   (long long)r.id);
 		if (loc != NULL)
 			req_add_header(req, "Location", loc);
+		json_t *o = report_json(&r);
+
+		add_attachments(req, o, r.id);
 		req_add_header(req, "ETag", etag_of(req, r.version));
-		reply_json(req, 201, report_json(&r));
+		reply_json(req, 201, o);
 	}
 	json_decref(body);
 }
@@ -150,8 +178,46 @@ api_reports_get(struct request *req)
 		          err == CS_E_NOTFOUND ? "no such report" : NULL);
 		return;
 	}
-	req_add_header(req, "ETag", etag_of(req, r.version));
-	reply_json(req, 200, report_json(&r));
+	{
+		json_t *o = report_json(&r);
+
+		add_attachments(req, o, r.id);
+		req_add_header(req, "ETag", etag_of(req, r.version));
+		reply_json(req, 200, o);
+	}
+}
+
+void
+api_reports_attachment(struct request *req)
+{
+	struct mail_attachment *f;
+	struct artefact a;
+	size_t n;
+	int64_t id, k;
+	enum cs_err err;
+	const char *disp;
+
+	if (!param_id(req, 0, &id) || !param_id(req, 1, &k))
+		return;
+	err =
+	    store_call(req_store(req), report_attachments, req->a, id, &f, &n);
+	if (err == CS_OK && (size_t)k > n)
+		err = CS_E_NOTFOUND;
+	if (err == CS_OK)
+		err = store_call(req_store(req), artefact_get, req->a,
+		                 f[k - 1].sha256, true, &a);
+	if (err != CS_OK) {
+		reply_err(req, err,
+		          err == CS_E_NOTFOUND ? "no such attachment" : NULL);
+		return;
+	}
+	/* evidence is downloaded, never rendered by the browser */
+	disp = arena_printf(req->a, "attachment; filename=\"%s\"",
+	                    f[k - 1].filename);
+	if (disp != NULL)
+		req_add_header(req, "Content-Disposition", disp);
+	reply(req, 200, "application/octet-stream", (const char *)a.data,
+	      (size_t)a.size);
 }
 
 void

@@ -1,10 +1,13 @@
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 
 #include "core/clock.h"
 #include "core/secret.h"
+#include "core/reports.h"
 #include "http/api_util.h"
 #include "http/auth.h"
 
@@ -318,5 +321,131 @@ req_org(struct request *req, struct org *o)
 		          err == CS_E_NOTFOUND ? "no such organisation" : NULL);
 		return false;
 	}
+	return true;
+}
+
+/* A base name fit for a header and a listing: no path, no control
+ * characters, at most 200 bytes on a character boundary. */
+static const char *
+clean_filename(struct arena *a, const char *name)
+{
+	const char *base = name, *p;
+	char *out;
+	size_t n;
+
+	for (p = name; *p; p++)
+		if (*p == '/' || *p == '\\')
+			base = p + 1;
+	n = strlen(base);
+	if (n > 200) {
+		n = 200;
+		while (n > 0 && ((unsigned char)base[n] & 0xc0) == 0x80)
+			n--;
+	}
+	if ((out = arena_strndup(a, base, n)) == NULL)
+		return NULL;
+	for (char *q = out; *q; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f || *q == '"')
+			*q = '_';
+	return out[0] != '\0' && strcmp(out, ".") != 0 && strcmp(out, "..") != 0
+	           ? out
+	           : "attachment";
+}
+
+/* type/subtype of RFC 6838 restricted names, lower case; else NULL. */
+static const char *
+clean_type(struct arena *a, const char *t)
+{
+	static const char ok[] =
+	    "abcdefghijklmnopqrstuvwxyz0123456789!#$&^_.+-";
+	size_t n = strlen(t), slash = strcspn(t, "/");
+	char *out;
+
+	if (n == 0 || n > 100 || slash == 0 || slash >= n - 1)
+		return NULL;
+	if ((out = arena_strdup(a, t)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		out[i] = (char)tolower((unsigned char)out[i]);
+		if (i != slash && strchr(ok, out[i]) == NULL)
+			return NULL;
+	}
+	return out;
+}
+
+bool
+report_files(struct request *req, json_t *body, size_t max_total,
+             struct report_file **out, size_t *n_out, struct verrs *ve)
+{
+	json_t *list = json_object_get(body, "attachments"), *it;
+	struct report_file *f;
+	size_t i, total = 0;
+
+	*out = NULL;
+	*n_out = 0;
+	if (list == NULL || json_is_null(list))
+		return true;
+	if (!json_is_array(list) || json_array_size(list) > REPORT_FILES_MAX) {
+		verr_add(ve, "attachments",
+		         "must be a list of at most 5 files");
+		return false;
+	}
+	if (json_array_size(list) > 0 && max_total == 0) {
+		verr_add(ve, "attachments", "files are not accepted here");
+		return false;
+	}
+	f = arena_alloc(req->a, sizeof(*f) * (json_array_size(list) + 1));
+	if (f == NULL)
+		return false;
+	json_array_foreach(list, i, it)
+	{
+		const char *name =
+		    json_string_value(json_object_get(it, "filename"));
+		const char *type =
+		    json_string_value(json_object_get(it, "content_type"));
+		const char *data =
+		    json_string_value(json_object_get(it, "data"));
+		unsigned char *bin;
+		size_t len, cap;
+
+		if (!json_is_object(it) || name == NULL || data == NULL) {
+			verr_add(ve, "attachments",
+			         "each file needs a filename and its data in "
+			         "base64");
+			return false;
+		}
+		len = strlen(data);
+		cap = len / 4 * 3 + 3;
+		if (cap > max_total - total + 3) {
+			const char *why = arena_printf(
+			    req->a, "the files may hold %zu bytes in all",
+			    max_total);
+
+			verr_add(ve, "attachments", why ? why : "too large");
+			return false;
+		}
+		if ((bin = arena_alloc(req->a, cap + 1)) == NULL)
+			return false;
+		if (sodium_base642bin(bin, cap, data, len, " \r\n", &len, NULL,
+		                      sodium_base64_VARIANT_ORIGINAL) != 0) {
+			verr_add(ve, "attachments", "data must be base64");
+			return false;
+		}
+		total += len;
+		if (total > max_total) {
+			verr_add(ve, "attachments", "the files are too large");
+			return false;
+		}
+		f[i].filename = clean_filename(req->a, name);
+		f[i].content_type = type ? clean_type(req->a, type) : NULL;
+		if (f[i].content_type == NULL)
+			f[i].content_type = "application/octet-stream";
+		f[i].data = bin;
+		f[i].size = len;
+		if (f[i].filename == NULL)
+			return false;
+	}
+	*out = f;
+	*n_out = json_array_size(list);
 	return true;
 }

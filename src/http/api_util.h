@@ -58,4 +58,10 @@ bool req_org(struct request *req, struct org *o);
 /* Parses a decimal id path parameter; replies 404 when malformed. */
 bool param_id(struct request *req, int i, int64_t *out);
 
+struct report_file;
+/* "attachments": [{"filename", "content_type", "data" (base64)}]: at most
+ * REPORT_FILES_MAX files of at most max_total decoded bytes in all. */
+bool report_files(struct request *req, json_t *body, size_t max_total,
+                  struct report_file **out, size_t *n_out, struct verrs *ve);
+
 #endif

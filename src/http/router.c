@@ -92,6 +92,8 @@ static const struct route routes[] = {
      api_mail_attachment},
     {"GET", "/api/v1/reports/{id}/observables", ACCESS_TEAM,
      api_reports_observables},
+    {"GET", "/api/v1/reports/{id}/attachments/{n}", ACCESS_HANDLER,
+     api_reports_attachment},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

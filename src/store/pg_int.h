@@ -340,4 +340,11 @@ enum cs_err pg_mail_list(struct store *st, struct arena *a,
 enum cs_err pg_mail_set_state(struct store *st, int64_t id, const char *state,
                               const char *error, int64_t sent_at);
 
+enum cs_err pg_report_attach(struct store *st, int64_t report_id,
+                             const struct mail_attachment *f, size_t n);
+enum cs_err pg_report_attachments(struct store *st, struct arena *a,
+                                  int64_t report_id,
+                                  struct mail_attachment **items_out,
+                                  size_t *n_out);
+
 #endif

@@ -396,3 +396,54 @@ pg_mail_set_state(struct store *st, int64_t id, const char *state,
 	pg_bind_i64(q, 4, sent_at);
 	return pg_changed_one(p, pg_run(p, q, "mail_set_state"));
 }
+
+enum cs_err
+pg_report_attach(struct store *st, int64_t report_id,
+                 const struct mail_attachment *f, size_t n)
+{
+	struct pg *p = PG(st);
+	enum cs_err err;
+
+	for (size_t i = 0; i < n; i++) {
+		struct pgstmt *q = pg_prep(
+		    p,
+		    "INSERT INTO report_attachment (report_id, seq, sha256, "
+		    "filename, content_type, size) VALUES ($1::bigint, "
+		    "(SELECT COALESCE(MAX(seq), 0) + 1 FROM report_attachment "
+		    "WHERE report_id = $1::bigint), $2, $3, $4, $5)");
+
+		if (q == NULL)
+			return CS_E_DB;
+		pg_bind_i64(q, 1, report_id);
+		pg_bind_str(q, 2, f[i].sha256);
+		pg_bind_str(q, 3, f[i].filename);
+		pg_bind_str(q, 4, f[i].content_type);
+		pg_bind_i64(q, 5, f[i].size);
+		if ((err = pg_run(p, q, "report_attach")) != CS_OK)
+			return err;
+	}
+	return CS_OK;
+}
+
+enum cs_err
+pg_report_attachments(struct store *st, struct arena *a, int64_t report_id,
+                      struct mail_attachment **items_out, size_t *n_out)
+{
+	struct pg *p = PG(st);
+	struct pgstmt *q =
+	    pg_prep(p, "SELECT sha256, filename, content_type, size FROM "
+	               "report_attachment WHERE report_id = $1::bigint ORDER "
+	               "BY seq");
+
+	if (q == NULL)
+		return CS_E_DB;
+	pg_bind_i64(q, 1, report_id);
+	PG_COLLECT(p, a, q, struct mail_attachment, items_out, n_out,
+	           MAIL_ATTACHMENTS_MAX, {
+		           it_->sha256 = pg_col_str(p, a, q, 0);
+		           it_->filename = pg_col_str(p, a, q, 1);
+		           it_->content_type = pg_col_str(p, a, q, 2);
+		           it_->size = pg_col_i64(q, 3);
+	           });
+	return CS_OK;
+}

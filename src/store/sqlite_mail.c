@@ -360,3 +360,52 @@ sq_mail_set_state(struct store *st, int64_t id, const char *state,
 	sqlite3_bind_int64(q, 4, sent_at);
 	return sq_changed_one(s, sq_run(s, q, "mail_set_state"));
 }
+
+enum cs_err
+sq_report_attach(struct store *st, int64_t report_id,
+                 const struct mail_attachment *f, size_t n)
+{
+	struct sq *s = SQ(st);
+	enum cs_err err;
+
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *q = sq_prep(
+		    s, "INSERT INTO report_attachment (report_id, seq, sha256, "
+		       "filename, content_type, size) VALUES (?1, (SELECT "
+		       "COALESCE(MAX(seq), 0) + 1 FROM report_attachment WHERE "
+		       "report_id = ?1), ?2, ?3, ?4, ?5)");
+
+		if (q == NULL)
+			return CS_E_DB;
+		sqlite3_bind_int64(q, 1, report_id);
+		sq_bind_str(q, 2, f[i].sha256);
+		sq_bind_str(q, 3, f[i].filename);
+		sq_bind_str(q, 4, f[i].content_type);
+		sqlite3_bind_int64(q, 5, f[i].size);
+		if ((err = sq_run(s, q, "report_attach")) != CS_OK)
+			return err;
+	}
+	return CS_OK;
+}
+
+enum cs_err
+sq_report_attachments(struct store *st, struct arena *a, int64_t report_id,
+                      struct mail_attachment **items_out, size_t *n_out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = sq_prep(s, "SELECT sha256, filename, content_type, "
+	                             "size FROM report_attachment WHERE "
+	                             "report_id = ?1 ORDER BY seq");
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, report_id);
+	COLLECT(s, a, q, struct mail_attachment, items_out, n_out,
+	        MAIL_ATTACHMENTS_MAX, {
+		        it_->sha256 = sq_col_str(s, a, q, 0);
+		        it_->filename = sq_col_str(s, a, q, 1);
+		        it_->content_type = sq_col_str(s, a, q, 2);
+		        it_->size = sq_col_i64(q, 3);
+	        });
+	return CS_OK;
+}

@@ -26,7 +26,7 @@
 #include "core/err.h"
 #include "core/incident.h"
 
-#define STORE_OPS_VERSION 9
+#define STORE_OPS_VERSION 10
 
 enum role {
 	ROLE_ADMIN,
@@ -610,6 +610,16 @@ struct store_ops {
 	enum cs_err (*mail_set_state)(struct store *, int64_t id,
 	                              const char *state, const char *error,
 	                              int64_t sent_at);
+
+	/* ---- version 10: report attachments ---- */
+	/* appends n attachments (their artefacts exist) to a report */
+	enum cs_err (*report_attach)(struct store *, int64_t report_id,
+	                             const struct mail_attachment *f, size_t n);
+	/* in order, at most MAIL_ATTACHMENTS_MAX */
+	enum cs_err (*report_attachments)(struct store *, struct arena *,
+	                                  int64_t report_id,
+	                                  struct mail_attachment **items_out,
+	                                  size_t *n_out);
 };
 
 /* Every backend starts its connection struct with this. */

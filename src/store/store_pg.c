@@ -728,4 +728,6 @@ const struct store_ops store_pg_ops = {
     .mail_find = pg_mail_find,
     .mail_list = pg_mail_list,
     .mail_set_state = pg_mail_set_state,
+    .report_attach = pg_report_attach,
+    .report_attachments = pg_report_attachments,
 };

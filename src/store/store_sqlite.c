@@ -498,4 +498,6 @@ const struct store_ops store_sqlite_ops = {
     .mail_find = sq_mail_find,
     .mail_list = sq_mail_list,
     .mail_set_state = sq_mail_set_state,
+    .report_attach = sq_report_attach,
+    .report_attachments = sq_report_attachments,
 };
