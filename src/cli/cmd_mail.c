@@ -42,7 +42,7 @@ static const char mail_usage[] =
 
 /* The mail side of a command: the team's gpg home and key. */
 static int
-mail_setup(struct cli *c)
+mail_setup(struct cli *c, bool sending)
 {
 	char home[CONFIG_PATH + 16], why[256];
 
@@ -53,8 +53,9 @@ mail_setup(struct cli *c)
 	}
 	snprintf(home, sizeof(home), "%s/gnupg", c->cfg->data_dir);
 	mime_init();
+	/* the team key is only needed to sign what is sent */
 	if (pgp_init(home, why, sizeof(why)) != CS_OK ||
-	    outbound_init(c->cfg, why, sizeof(why)) != CS_OK ||
+	    (sending && outbound_init(c->cfg, why, sizeof(why)) != CS_OK) ||
 	    smtp_global_init() != CS_OK) {
 		fprintf(stderr, "csirtd: OpenPGP: %s\n", why);
 		return 1;
@@ -135,7 +136,9 @@ cmd_mailgate(struct cli *c, int argc, char **argv)
 	}
 	if (len > (size_t)c->cfg->mail_max_size)
 		truncated = true, len = (size_t)c->cfg->mail_max_size;
-	if (mail_setup(c) != 0 || cli_open_store(c, &st) != 0)
+	if (mail_setup(c, c->cfg->mail_ack && c->cfg->smtp_url[0] != '\0') !=
+	        0 ||
+	    cli_open_store(c, &st) != 0)
 		goto out;
 	a = arena_new((size_t)c->cfg->mail_max_size * 4 + (16u << 20));
 	if ((err = mail_intake(st, a, c->cfg, raw, len, truncated, via,
@@ -186,7 +189,7 @@ cmd_mail(struct cli *c, int argc, char **argv)
 			                "sign)\n");
 			return 1;
 		}
-		if (mail_setup(c) != 0)
+		if (mail_setup(c, true) != 0)
 			return 1;
 		a = arena_new(1 << 20);
 		if (pgp_export_public(a, outbound_team_fpr(), &key, why,
@@ -203,7 +206,9 @@ cmd_mail(struct cli *c, int argc, char **argv)
 		                "imap_url)\n");
 		return 1;
 	}
-	if (mail_setup(c) != 0 || cli_open_store(c, &st) != 0)
+	if (mail_setup(c, c->cfg->mail_ack && c->cfg->smtp_url[0] != '\0') !=
+	        0 ||
+	    cli_open_store(c, &st) != 0)
 		return 1;
 	if (mail_poll_once(c->cfg, st, &n, why, sizeof(why)) == CS_OK) {
 		printf("%zu message(s) taken in\n", n);

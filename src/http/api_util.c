@@ -373,6 +373,16 @@ clean_type(struct arena *a, const char *t)
 	return out;
 }
 
+static bool
+files_too_big(struct request *req, size_t max_total, struct verrs *ve)
+{
+	const char *why = arena_printf(
+	    req->a, "the files may hold %zu bytes in all", max_total);
+
+	verr_add(ve, "attachments", why ? why : "the files are too large");
+	return false;
+}
+
 bool
 report_files(struct request *req, json_t *body, size_t max_total,
              struct report_file **out, size_t *n_out, struct verrs *ve)
@@ -416,14 +426,9 @@ report_files(struct request *req, json_t *body, size_t max_total,
 		}
 		len = strlen(data);
 		cap = len / 4 * 3 + 3;
-		if (cap > max_total - total + 3) {
-			const char *why = arena_printf(
-			    req->a, "the files may hold %zu bytes in all",
-			    max_total);
-
-			verr_add(ve, "attachments", why ? why : "too large");
-			return false;
-		}
+		/* base64 holds 3 bytes per 4 characters, padding included */
+		if (len / 4 * 3 > max_total - total + 2)
+			return files_too_big(req, max_total, ve);
 		if ((bin = arena_alloc(req->a, cap + 1)) == NULL)
 			return false;
 		if (sodium_base642bin(bin, cap, data, len, " \r\n", &len, NULL,
@@ -432,10 +437,8 @@ report_files(struct request *req, json_t *body, size_t max_total,
 			return false;
 		}
 		total += len;
-		if (total > max_total) {
-			verr_add(ve, "attachments", "the files are too large");
-			return false;
-		}
+		if (total > max_total)
+			return files_too_big(req, max_total, ve);
 		f[i].filename = clean_filename(req->a, name);
 		f[i].content_type = type ? clean_type(req->a, type) : NULL;
 		if (f[i].content_type == NULL)

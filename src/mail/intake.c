@@ -466,10 +466,6 @@ mail_intake(struct store *st, struct arena *a, const struct config *cfg,
 {
 	struct in x = {.st = st, .a = a, .cfg = cfg, .via = via};
 	struct mime_msg m;
-	struct mail_filter f = {0};
-	struct page pg = {.limit = 1};
-	struct mail *dup;
-	size_t n_dup;
 	char sha[SECRET_SHA256_HEX];
 	const char *why = NULL, *reason = NULL;
 	struct incident inc;
@@ -477,6 +473,18 @@ mail_intake(struct store *st, struct arena *a, const struct config *cfg,
 	enum cs_err err, perr = CS_E_INVAL;
 
 	memset(out, 0, sizeof(*out));
+	/* a redelivery is recognised before any parsing or decryption */
+	sha256_hex(raw, len, sha);
+	if ((err = store_begin(st, false)) != CS_OK)
+		return err;
+	err = store_call(st, mail_by_raw, sha, &out->mail_id);
+	store_rollback(st);
+	if (err == CS_OK) {
+		out->outcome = "duplicate";
+		return CS_OK;
+	}
+	if (err != CS_E_NOTFOUND)
+		return err;
 	if (truncated || len > (size_t)cfg->mail_max_size)
 		reason = arena_printf(a, "larger than the limit of %lld bytes",
 		                      (long long)cfg->mail_max_size);
@@ -487,18 +495,15 @@ mail_intake(struct store *st, struct arena *a, const struct config *cfg,
 		return perr; /* out of memory, gpg failure: try again */
 	if ((err = store_begin(st, true)) != CS_OK)
 		return err;
-	if ((err = put_artefact(st, raw, len, "message/rfc822", sha)) != CS_OK)
-		goto out;
-	f.direction = "in";
-	f.raw_sha256 = sha;
-	if ((err = store_call(st, mail_list, a, &f, &pg, &dup, &n_dup)) !=
-	    CS_OK)
-		goto out;
-	if (n_dup > 0) {
+	/* again inside the transaction: two deliveries may race */
+	err = store_call(st, mail_by_raw, sha, &out->mail_id);
+	if (err == CS_OK) {
 		out->outcome = "duplicate";
-		out->mail_id = dup[0].id;
 		goto out;
 	}
+	if (err != CS_E_NOTFOUND ||
+	    (err = put_artefact(st, raw, len, "message/rfc822", sha)) != CS_OK)
+		goto out;
 	x.mail.direction = "in";
 	x.mail.raw_sha256 = sha;
 	x.mail.created_by = via;

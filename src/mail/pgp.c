@@ -86,8 +86,6 @@ pgp_key_inspect(const char *armored, struct pgp_key_info *out, char *why,
 		return CS_E_INVAL;
 	}
 	if ((e = gpgme_new(&ctx)) != 0 ||
-	    (e = gpgme_ctx_set_engine_info(ctx, GPGME_PROTOCOL_OpenPGP, NULL,
-	                                   home)) != 0 ||
 	    (e = gpgme_data_new_from_mem(&data, armored, len, 0)) != 0) {
 		snprintf(why, why_len, "gpgme: %s", gpgme_strerror(e));
 		err = CS_E_INTERNAL;
@@ -273,9 +271,7 @@ pgp_team_key(const char *name, const char *addr, struct pgp_key_info *out,
 		return CS_E_INVAL;
 	}
 	snprintf(uid, sizeof(uid), "%s <%s>", name, addr);
-	if ((e = gpgme_new(&ctx)) != 0 ||
-	    (e = gpgme_ctx_set_engine_info(ctx, GPGME_PROTOCOL_OpenPGP, NULL,
-	                                   home)) != 0) {
+	if ((e = gpgme_new(&ctx)) != 0) {
 		snprintf(why, why_len, "gpgme: %s", gpgme_strerror(e));
 		err = CS_E_INTERNAL;
 		goto out;
@@ -328,10 +324,7 @@ pgp_export_public(struct arena *a, const char *fpr, char **out, char *why,
 		snprintf(why, why_len, "not an OpenPGP fingerprint");
 		return CS_E_INVAL;
 	}
-	if ((e = gpgme_new(&ctx)) != 0 ||
-	    (e = gpgme_ctx_set_engine_info(ctx, GPGME_PROTOCOL_OpenPGP, NULL,
-	                                   home)) != 0 ||
-	    (e = gpgme_data_new(&data)) != 0) {
+	if ((e = gpgme_new(&ctx)) != 0 || (e = gpgme_data_new(&data)) != 0) {
 		snprintf(why, why_len, "gpgme: %s", gpgme_strerror(e));
 		goto out;
 	}

@@ -361,8 +361,7 @@ pg_mail_list(struct store *st, struct arena *a, const struct mail_filter *f,
 	    "($2::text IS NULL OR m.state = $2::text) AND ($3::text IS NULL "
 	    "OR m.direction = $3::text) AND ($4::bigint = 0 OR "
 	    "m.incident_id = $4::bigint) AND ($5::bigint = 0 OR m.thread_id "
-	    "= $5::bigint) AND ($7::text IS NULL OR m.raw_sha256 = $7::text) "
-	    "ORDER BY m.id DESC LIMIT $6::bigint");
+	    "= $5::bigint) ORDER BY m.id DESC LIMIT $6::bigint");
 
 	if (q == NULL)
 		return CS_E_DB;
@@ -372,7 +371,6 @@ pg_mail_list(struct store *st, struct arena *a, const struct mail_filter *f,
 	pg_bind_i64(q, 4, f->incident_id);
 	pg_bind_i64(q, 5, f->thread_id);
 	pg_bind_i64(q, 6, pa->limit);
-	pg_bind_str(q, 7, f->raw_sha256);
 	PG_COLLECT(p, a, q, struct mail, items_out, n_out, pa->limit,
 	           read_mail(p, a, q, it_));
 	return CS_OK;
@@ -446,4 +444,22 @@ pg_report_attachments(struct store *st, struct arena *a, int64_t report_id,
 		           it_->size = pg_col_i64(q, 3);
 	           });
 	return CS_OK;
+}
+
+enum cs_err
+pg_mail_by_raw(struct store *st, const char *sha256, int64_t *id_out)
+{
+	struct pg *p = PG(st);
+	struct pgstmt *q = pg_prep(p, "SELECT id FROM mail WHERE raw_sha256 = "
+	                              "$1::text AND direction = 'in' ORDER BY "
+	                              "id LIMIT 1");
+	enum cs_err err;
+
+	if (q == NULL)
+		return CS_E_DB;
+	pg_bind_str(q, 1, sha256);
+	if ((err = pg_row_begin(p, q, "mail_by_raw")) != CS_OK)
+		return err;
+	*id_out = pg_col_i64(q, 0);
+	return pg_row_end(p, q);
 }

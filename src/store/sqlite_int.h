@@ -305,4 +305,7 @@ enum cs_err sq_report_attachments(struct store *st, struct arena *a,
                                   struct mail_attachment **items_out,
                                   size_t *n_out);
 
+enum cs_err sq_mail_by_raw(struct store *st, const char *sha256,
+                           int64_t *id_out);
+
 #endif

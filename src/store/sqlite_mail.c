@@ -336,7 +336,6 @@ sq_mail_list(struct store *st, struct arena *a, const struct mail_filter *f,
 	sqlite3_bind_int64(q, 4, f->incident_id);
 	sqlite3_bind_int64(q, 5, f->thread_id);
 	sqlite3_bind_int(q, 6, p->limit);
-	sq_bind_str(q, 7, f->raw_sha256);
 	COLLECT(s, a, q, struct mail, items_out, n_out, p->limit,
 	        read_mail(s, a, q, it_));
 	return CS_OK;
@@ -408,4 +407,22 @@ sq_report_attachments(struct store *st, struct arena *a, int64_t report_id,
 		        it_->size = sq_col_i64(q, 3);
 	        });
 	return CS_OK;
+}
+
+enum cs_err
+sq_mail_by_raw(struct store *st, const char *sha256, int64_t *id_out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *q = sq_prep(s, "SELECT id FROM mail WHERE raw_sha256 = "
+	                             "?1 AND direction = 'in' ORDER BY id "
+	                             "LIMIT 1");
+	enum cs_err err;
+
+	if (q == NULL)
+		return CS_E_DB;
+	sq_bind_str(q, 1, sha256);
+	if ((err = sq_row_begin(s, q, "mail_by_raw")) != CS_OK)
+		return err;
+	*id_out = sq_col_i64(q, 0);
+	return sq_row_end(s, q);
 }

@@ -282,7 +282,6 @@ struct mail {
 struct mail_filter {
 	const char *state, *direction;  /* NULL = any */
 	int64_t incident_id, thread_id; /* 0 = any */
-	const char *raw_sha256;         /* NULL = any */
 };
 
 struct store;
@@ -615,6 +614,9 @@ struct store_ops {
 	/* appends n attachments (their artefacts exist) to a report */
 	enum cs_err (*report_attach)(struct store *, int64_t report_id,
 	                             const struct mail_attachment *f, size_t n);
+	/* the inbound mail whose raw message has this hash */
+	enum cs_err (*mail_by_raw)(struct store *, const char *sha256,
+	                           int64_t *id_out);
 	/* in order, at most MAIL_ATTACHMENTS_MAX */
 	enum cs_err (*report_attachments)(struct store *, struct arena *,
 	                                  int64_t report_id,

@@ -729,5 +729,6 @@ const struct store_ops store_pg_ops = {
     .mail_list = pg_mail_list,
     .mail_set_state = pg_mail_set_state,
     .report_attach = pg_report_attach,
+    .mail_by_raw = pg_mail_by_raw,
     .report_attachments = pg_report_attachments,
 };

@@ -499,5 +499,6 @@ const struct store_ops store_sqlite_ops = {
     .mail_list = sq_mail_list,
     .mail_set_state = sq_mail_set_state,
     .report_attach = sq_report_attach,
+    .mail_by_raw = sq_mail_by_raw,
     .report_attachments = sq_report_attachments,
 };

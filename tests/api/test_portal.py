@@ -499,3 +499,68 @@ def test_trusted_proxies_setting_is_checked():
     cp = lib.cli("config", env={"CSIRTD_TRUSTED_PROXIES": "10.0.0.0/33"})
     assert cp.returncode == 2, lib.describe(cp)
     assert "trusted_proxies" in cp.stderr
+
+
+def test_report_with_files(server, handler):
+    import base64
+    import hashlib
+    shot = bytes(range(256)) * 100
+    eml = b"From: bank@phish.example\r\nSubject: verify\r\n\r\nhxxp://phish.example/\r\n"
+    r = requests.post(server.base + REPORTS, json={
+        "description": "Phishing with the message attached",
+        "attachments": [
+            {"filename": "C:\\Users\\me\\screen shot.png", "content_type": "Image/PNG",
+             "data": base64.b64encode(shot).decode()},
+            {"filename": "../../phish.eml", "content_type": "message/rfc822",
+             "data": base64.encodebytes(eml).decode()},
+        ]}, timeout=lib.HTTP_TIMEOUT)
+    assert r.status_code == 201, r.text
+    rid = int(r.json()["reference"].rsplit("-", 1)[1])
+    rep = handler.get(f"/api/v1/reports/{rid}").json()
+    assert [(f["filename"], f["content_type"], f["size"]) for f in rep["attachments"]] == [
+        ("screen shot.png", "image/png", len(shot)), ("phish.eml", "message/rfc822", len(eml))]
+    assert rep["attachments"][0]["sha256"] == hashlib.sha256(shot).hexdigest()
+    assert hashlib.sha256(eml).hexdigest() in rep["body"]
+    d = handler.get(f"/api/v1/reports/{rid}/attachments/1")
+    assert d.status_code == 200 and d.content == shot
+    assert d.headers["Content-Type"] == "application/octet-stream"
+    assert 'filename="screen shot.png"' in d.headers["Content-Disposition"]
+    assert handler.get(f"/api/v1/reports/{rid}/attachments/2").content == eml
+    assert_problem(handler.get(f"/api/v1/reports/{rid}/attachments/3"), 404)
+
+
+@pytest.mark.parametrize("files,why", [
+    ([{"filename": "a.txt", "data": "not base64!!"}], "base64"),
+    ([{"data": "aGk="}], "filename"),
+    ("a.txt", "list"),
+    ([{"filename": f"{i}.txt", "data": "aGk="} for i in range(6)], "at most 5"),
+])
+def test_bad_files_are_refused(server, handler, files, why):
+    before = len(paginate(handler, "/api/v1/reports")[0])
+    r = requests.post(server.base + REPORTS, json={"description": "x", "attachments": files},
+                      timeout=lib.HTTP_TIMEOUT)
+    p = assert_problem(r, 400)
+    assert any(e["field"] == "attachments" and why in e["detail"] for e in p["errors"]), p
+    assert len(paginate(handler, "/api/v1/reports")[0]) == before
+
+
+def test_files_over_the_limit(server_factory):
+    import base64
+    s = server_factory(env={"CSIRTD_REPORT_ATTACHMENT_MAX": "1k"})
+    team = requests.get(s.base + "/api/v1/public/team", timeout=lib.HTTP_TIMEOUT).json()
+    assert team["report"]["attachment_max_bytes"] == 1024
+    assert team["report"]["attachment_max_files"] == 5
+    big = base64.b64encode(b"x" * 1025).decode()
+    p = assert_problem(requests.post(s.base + REPORTS, json={
+        "description": "x", "attachments": [{"filename": "big.bin", "data": big}]},
+        timeout=lib.HTTP_TIMEOUT), 400)
+    assert "1024 bytes" in p["errors"][0]["detail"]
+    ok = base64.b64encode(b"x" * 1024).decode()
+    assert requests.post(s.base + REPORTS, json={
+        "description": "x", "attachments": [{"filename": "ok.bin", "data": ok}]},
+        timeout=lib.HTTP_TIMEOUT).status_code == 201
+    s2 = server_factory(env={"CSIRTD_REPORT_ATTACHMENT_MAX": "0"})
+    p = assert_problem(requests.post(s2.base + REPORTS, json={
+        "description": "x", "attachments": [{"filename": "ok.bin", "data": ok}]},
+        timeout=lib.HTTP_TIMEOUT), 400)
+    assert "not accepted" in p["errors"][0]["detail"]

@@ -486,6 +486,65 @@ function renderDone(main, team, res) {
   h.focus();
 }
 
+// Files travel as base64 in the JSON body; the server stores them by
+// SHA-256 and never serves them to anyone but the team.
+function filesRow(team) {
+  const rep = (team && team.report) || {};
+  const maxBytes = rep.attachment_max_bytes || 0;
+  const maxFiles = rep.attachment_max_files || 5;
+  if (maxBytes <= 0) return el('p', { class: 'notice' }, t('portal.form.attachments'));
+  return el('div', { class: 'field' },
+    el('label', { for: 'f-files' }, t('portal.form.files'),
+      el('span', { class: 'opt' }, ` ${t('portal.form.optional')}`)),
+    el('p', { class: 'hint', id: 'f-files-hint' }, t('portal.form.files_hint', {
+      count: String(maxFiles), size: `${Math.floor(maxBytes / 1024)} KB`,
+    })),
+    el('input', {
+      id: 'f-files', name: 'files', type: 'file', multiple: true,
+      'aria-describedby': 'f-files-hint',
+    }),
+    el('p', { class: 'field-error', id: 'f-files-err', hidden: true }));
+}
+
+function readBase64(file) {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => {
+      const s = String(r.result);
+      resolve(s.slice(s.indexOf(',') + 1));
+    };
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(file);
+  });
+}
+
+// The chosen files, or an error message when they break the limits.
+async function chosenFiles(form, team) {
+  const input = form.elements.files;
+  if (!input || !input.files || input.files.length === 0) return { files: [] };
+  const rep = (team && team.report) || {};
+  const maxBytes = rep.attachment_max_bytes || 0;
+  const maxFiles = rep.attachment_max_files || 5;
+  const list = Array.from(input.files);
+  const total = list.reduce((n, f) => n + f.size, 0);
+  if (list.length > maxFiles || total > maxBytes) {
+    return {
+      error: t('portal.form.err.files', {
+        count: String(maxFiles), size: `${Math.floor(maxBytes / 1024)} KB`,
+      }),
+    };
+  }
+  const files = [];
+  for (const f of list) {
+    files.push({
+      filename: f.name,
+      content_type: f.type || 'application/octet-stream',
+      data: await readBase64(f),
+    });
+  }
+  return { files };
+}
+
 function renderReport(main, team) {
   const max = { ...DEFAULT_MAX, ...((team && team.report && team.report.max_bytes) || {}) };
   main.append(el('h1', {}, t('portal.report.title')),
@@ -515,7 +574,7 @@ function renderReport(main, team) {
     fieldRow(FIELDS[2], max.description), fieldRow(FIELDS[3], max.when),
     fieldRow(FIELDS[4], max.affected_systems)),
   tlpFieldset(),
-  el('p', { class: 'notice' }, t('portal.form.attachments')),
+  filesRow(team),
   // The honeypot: hidden from sight and from assistive technology, out
   // of the tab order. People leave it empty; bots filling every field do
   // not, and the server then answers as usual but stores nothing.
@@ -546,6 +605,17 @@ function renderReport(main, team) {
       if (val(n).trim() !== '') body[n] = val(n).trim();
     }
     if (val('when') !== '') body.when = rfc3339Local(val('when'));
+    const chosen = await chosenFiles(form, team);
+    const fileErr = form.querySelector('#f-files-err');
+    if (fileErr) {
+      fileErr.hidden = !chosen.error;
+      fileErr.textContent = chosen.error || '';
+    }
+    if (chosen.error) {
+      form.elements.files.focus();
+      return;
+    }
+    if (chosen.files.length) body.attachments = chosen.files;
     submit.disabled = true;
     status.textContent = t('portal.form.sending');
     let r;

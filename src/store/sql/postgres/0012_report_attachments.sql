@@ -12,3 +12,6 @@ CREATE TABLE report_attachment (
 	PRIMARY KEY (report_id, seq)
 );
 CREATE INDEX report_attachment_sha ON report_attachment(sha256);
+
+-- Intake recognises a message delivered twice by its hash.
+CREATE INDEX mail_raw ON mail(raw_sha256);
