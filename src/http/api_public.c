@@ -108,13 +108,12 @@ api_public_team(struct request *req)
 		json_object_set_new(
 		    limits, form_fields[i].name,
 		    json_integer((json_int_t)form_fields[i].max));
-	form = json_pack("{s:s,s:s,s:i,s:I,s:o,s:I,s:i}", "page", "/report",
-	                 "api", "/api/v1/public/reports", "limit",
-	                 c->report_limit, "window_seconds",
-	                 (json_int_t)c->report_window, "max_bytes", limits,
-	                 "attachment_max_bytes",
-	                 (json_int_t)c->report_attachment_max,
-	                 "attachment_max_files", REPORT_FILES_MAX);
+	form = json_pack(
+	    "{s:s,s:s,s:i,s:I,s:o,s:I,s:i}", "page", "/report", "api",
+	    "/api/v1/public/reports", "limit", c->report_limit,
+	    "window_seconds", (json_int_t)c->report_window, "max_bytes", limits,
+	    "attachment_max_bytes", (json_int_t)c->report_attachment_max,
+	    "attachment_max_files", REPORT_FILES_MAX);
 	json_object_set_new(o, "report", form);
 	req->no_store = true;
 	req_add_header(req, "Cache-Control", "max-age=300");
