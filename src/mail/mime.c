@@ -863,14 +863,18 @@ inline_pgp(struct ctx *c, const char *text, size_t len, bool *handled)
 	gpgme_sigs(c, g, gpgme_op_verify_result(g));
 	pt = gpgme_data_release_and_get_mem(plain, &ptlen);
 	plain = NULL;
-	if (pt == NULL && encrypted)
+	if (pt == NULL)
 		ptlen = 0;
+	/* the armour's last line break follows the block anyway */
+	while (ptlen > 0 && (pt[ptlen - 1] == '\n' || pt[ptlen - 1] == '\r'))
+		ptlen--;
 	if (pt != NULL || encrypted) {
 		GString *t = g_string_new(NULL);
 		GString *u = g_string_new(NULL);
 
 		g_string_append_len(t, text, b - text);
-		to_utf8(NULL, (unsigned char *)pt, pt ? ptlen : 0, u);
+		if (ptlen > 0)
+			to_utf8(NULL, (unsigned char *)pt, ptlen, u);
 		g_string_append_len(t, u->str, (gssize)u->len);
 		g_string_append_len(t, e, (gssize)(len - (size_t)(e - text)));
 		append_body(c, t->str, t->len);
