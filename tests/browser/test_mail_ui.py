@@ -72,12 +72,12 @@ def sent_to(sink, addr, timeout=30):
 
 
 def thread_el(page, counterpart):
-    def find(d):
-        for el in page.all("#thread-list .thread"):
-            if el.find_element("css selector", ".counterpart").text == counterpart:
-                return el
-        return False
-    return page.wait(find, what=f"thread with {counterpart}")
+    """The thread with counterpart, once shown (looked up in one script:
+    the list may be drawn again meanwhile)."""
+    return page.wait(lambda d: d.execute_script(
+        "return [...document.querySelectorAll('#thread-list .thread')].find((t) => "
+        "t.querySelector('.counterpart').textContent === arguments[0]) || null",
+        counterpart), what=f"thread with {counterpart}")
 
 
 @pytest.mark.skipif(GPG is None, reason="gpg is not installed")
@@ -226,12 +226,12 @@ def test_handler_opens_thread_and_sends(page, server, smtp_sink):
     Select(form.find_element("css selector", "select[name=kind]")).select_by_value("constituent")
     form.find_element("css selector", "input[name=to][value=contact]").click()
     Select(form.find_element("css selector", "select[name=org]")).select_by_value("UNI-MIGJORN")
-    page.wait(lambda d: any("csirt@umigjorn.example" in o.text for o in
-                            form.find_elements("css selector", "select[name=contact] option")),
-              what="the organisation's contacts")
-    Select(form.find_element("css selector", "select[name=contact]")).select_by_visible_text(
-        [o.text for o in form.find_elements("css selector", "select[name=contact] option")
-         if "csirt@umigjorn.example" in o.text][0])
+    # the options come once the organisation's contacts are fetched
+    value = page.wait(lambda d: d.execute_script(
+        "const o = [...document.querySelectorAll('#thread-form select[name=contact] option')]"
+        ".find((x) => x.text.includes(arguments[0])); return o ? o.value : null",
+        "csirt@umigjorn.example"), what="the organisation's contacts")
+    Select(page.css("#thread-form select[name=contact]")).select_by_value(value)
     page.css("#thread-submit").click()
     thread_el(page, "csirt@umigjorn.example")
     threads = api.get(f"/api/v1/incidents/{ref}/threads").json()["items"]
