@@ -373,6 +373,13 @@ pg_mail_list(struct store *st, struct arena *a, const struct mail_filter *f,
 	pg_bind_i64(q, 6, pa->limit);
 	PG_COLLECT(p, a, q, struct mail, items_out, n_out, pa->limit,
 	           read_mail(p, a, q, it_));
+	/* a listed mail carries its attachments as mail_get gives them */
+	for (size_t i = 0; i < *n_out; i++) {
+		enum cs_err err = read_attachments(p, a, &(*items_out)[i]);
+
+		if (err != CS_OK)
+			return err;
+	}
 	return CS_OK;
 }
 

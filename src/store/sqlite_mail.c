@@ -338,6 +338,13 @@ sq_mail_list(struct store *st, struct arena *a, const struct mail_filter *f,
 	sqlite3_bind_int(q, 6, p->limit);
 	COLLECT(s, a, q, struct mail, items_out, n_out, p->limit,
 	        read_mail(s, a, q, it_));
+	/* a listed mail carries its attachments as mail_get gives them */
+	for (size_t i = 0; i < *n_out; i++) {
+		enum cs_err err = read_attachments(s, a, &(*items_out)[i]);
+
+		if (err != CS_OK)
+			return err;
+	}
 	return CS_OK;
 }
 

@@ -3,10 +3,12 @@
 Run:  CSIRTD_BIN=$PWD/build/csirtd /usr/bin/python3 -m pytest -q tests/browser
 
 One csirtd server with the demo installation (`csirtd init` + `csirtd
-demo`) and one headless Chromium (selenium, /usr/bin/chromedriver) serve the
-whole run; every test starts signed out with empty storage. After each test
-the browser's console must hold no SEVERE entry (script errors, CSP
-violations, failed requests), except what a test expects and declares with
+demo`), its SMTP relay (tests/api/mailservers.py's SmtpSink when aiosmtpd is
+importable; the smtp_sink fixture is None otherwise) and one headless
+Chromium (selenium, /usr/bin/chromedriver) serve the whole run; every test
+starts signed out with empty storage. After each test the browser's console
+must hold no SEVERE entry (script errors, CSP violations, failed requests),
+except what a test expects and declares with
 @pytest.mark.console_allows("regex", ...).
 
 Everything skips, with the reason, when the csirtd binary, selenium,
@@ -17,6 +19,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -54,11 +57,27 @@ def _missing():
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
+def smtp_sink():
+    """The relay the server sends its mail to, or None without aiosmtpd."""
+    from mailservers import SmtpSink
+    try:
+        sink = SmtpSink()
+    except pytest.skip.Exception:
+        yield None
+        return
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, smtp_sink):
     why = _missing()
     if why:
         pytest.skip(why)
-    s = lib.Server(tmp_path_factory.mktemp("browser") / "data")
+    env = {}
+    if smtp_sink is not None:
+        env = {"CSIRTD_SMTP_URL": smtp_sink.url(), "CSIRTD_SMTP_TLS": "false"}
+    s = lib.Server(tmp_path_factory.mktemp("browser") / "data", env)
     s.init()
     r = s.cli("demo")
     assert r.returncode == 0, lib.describe(r)
@@ -67,6 +86,10 @@ def server(tmp_path_factory):
     rc = s.stop(signal.SIGTERM)
     if s in lib.LIVE_SERVERS:
         lib.LIVE_SERVERS.remove(s)
+    gnupg = s.data / "gnupg"
+    if gnupg.is_dir() and shutil.which("gpgconf"):
+        subprocess.run(["gpgconf", "--kill", "all"], env=dict(os.environ, GNUPGHOME=str(gnupg)),
+                       capture_output=True, timeout=30)
     assert rc == 0, f"csirtd serve exited with {rc!r}\n{s.log_tail()}"
 
 

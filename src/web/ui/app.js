@@ -19,6 +19,7 @@ import { incidentView } from './views/incident.js';
 import { reportListView, reportView } from './views/reports.js';
 import { constituencyView, orgView } from './views/constituency.js';
 import { searchView } from './views/search.js';
+import { mailListView } from './views/mail.js';
 
 const main = document.getElementById('main');
 // Set while this browser holds a session: without it the page shows the
@@ -56,6 +57,7 @@ const ROUTES = [
   [/^\/ui\/reports\/(\d+)\/?$/, 'reports', reportView],
   [/^\/ui\/constituency\/?$/, 'constituency', constituencyView],
   [/^\/ui\/constituency\/orgs\/(\d+)\/?$/, 'constituency', orgView],
+  [/^\/ui\/mail\/?$/, 'mail', mailListView],
   [/^\/ui\/search\/?$/, '', searchView],
 ];
 
@@ -169,6 +171,7 @@ function showUser() {
   document.getElementById('who').textContent =
     t('ui.who', { name: u.name || u.login, role: roleName(u.role) });
   document.getElementById('nav-reports-item').hidden = !can('team');
+  document.getElementById('nav-mail-item').hidden = !can('team');
   document.getElementById('top').hidden = false;
   document.body.dataset.role = u.role;
 }
@@ -313,8 +316,10 @@ document.addEventListener('keydown', (ev) => {
   const k = ev.key;
   if (pendingG && Date.now() - pendingG < 1500) {
     pendingG = 0;
-    const to = { d: '/ui/', i: '/ui/incidents', r: '/ui/reports', c: '/ui/constituency' }[k];
-    if (to && (k !== 'r' || can('team'))) {
+    const to = {
+      d: '/ui/', i: '/ui/incidents', r: '/ui/reports', c: '/ui/constituency', m: '/ui/mail',
+    }[k];
+    if (to && ((k !== 'r' && k !== 'm') || can('team'))) {
       ev.preventDefault();
       navigate(to);
     }

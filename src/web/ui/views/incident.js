@@ -1,6 +1,7 @@
 // incident.js - one incident: header (reference, status, TLP, PAP,
-// priority, SLA clocks), summary, classification, journal, observables with
-// their correlations, tasks, links, members and history.
+// priority, SLA clocks), summary, classification, journal, correspondence
+// (the e-mail threads and their messages), observables with their
+// correlations, tasks, links, members and history.
 //
 // Edits are PATCHes with If-Match: the ETag of the version the form was
 // opened on. A 412 means someone else changed the incident meanwhile: the
@@ -8,7 +9,7 @@
 // what the user typed in the form; saving again applies the user's own
 // changes on top of the new version.
 
-import { api, del, getAll, patch, post } from '../api.js';
+import { api, del, get, getAll, patch, post } from '../api.js';
 import { t } from '../i18n.js';
 import {
   ACTIVE, LEVEL_KEYS, LEVELS, PAPS, RESOLUTION_KEYS, STATUS_KEYS, TLPS, clearProblem,
@@ -18,6 +19,9 @@ import {
 } from '../dom.js';
 import { RSIT_CLASSES, RSIT_TYPES, classKey, typeName } from '../rsit.js';
 import { orgList } from './incidents.js';
+import {
+  directionLabel, mailBadges, mailError, mailFiles, mailStateLabel,
+} from './mail.js';
 
 // The lifecycle (src/core/incident.c): where each status may go.
 const NEXT = {
@@ -50,6 +54,15 @@ const FIELD_KEYS = {
 };
 const OBS_TYPES = ['ipv4', 'ipv6', 'cidr', 'domain', 'url', 'email', 'md5', 'sha1', 'sha256',
   'asn', 'cve', 'filename', 'user-agent'];
+const THREAD_KIND_KEYS = {
+  reporter: 'ui.thread.kind.reporter', constituent: 'ui.thread.kind.constituent',
+  third_party: 'ui.thread.kind.third_party',
+};
+const TEMPLATE_KEYS = {
+  reply: 'ui.thread.template.reply', notify: 'ui.thread.template.notify',
+  request: 'ui.thread.template.request', resolution: 'ui.thread.template.resolution',
+};
+const MAIL_LANGS = ['en', 'es', 'ca', 'eu', 'fr'];
 // The fields of the edit form, as the API names them.
 const EDITABLE = ['title', 'summary', 'status', 'resolution', 'rsit_type', 'tlp', 'pap',
   'impact', 'urgency', 'owner', 'orgs', 'tags'];
@@ -106,6 +119,8 @@ export async function incidentView(root, ctx) {
   const classification = section(t('ui.incident.classification'));
   const journal = section(t('ui.incident.journal'));
   journal.id = 'journal';
+  const correspondence = team ? section(t('ui.incident.correspondence')) : null;
+  if (correspondence) correspondence.id = 'correspondence';
   const observables = section(t('ui.incident.observables'));
   observables.id = 'observables';
   const tasks = team ? section(t('ui.incident.tasks')) : null;
@@ -491,6 +506,200 @@ export async function incidentView(root, ctx) {
     return f;
   }
 
+  // ---- correspondence: the e-mail threads ----
+  const threadBox = h('div', { id: 'thread-list' });
+  async function loadThreads() {
+    let items;
+    try {
+      items = (await get(`${base}/threads`)).items;
+    } catch (e) {
+      replace(threadBox, errorBox(e));
+      return;
+    }
+    if (items.length === 0) {
+      replace(threadBox, h('p', { class: 'muted', id: 'no-threads', text: t('ui.thread.empty') }));
+      return;
+    }
+    const views = items.map(threadView);
+    replace(threadBox, views.map((v) => v.el));
+    await Promise.all(views.map((v) => v.load()));
+  }
+
+  // One thread: its counterpart, its messages and (handlers) the form that
+  // sends the next one.
+  function threadView(th) {
+    const path = `${base}/threads/${th.id}/messages`;
+    const list = h('ol', { class: 'mails' }, h('li', {}, loading()));
+    const el = h('article', { class: 'thread', dataset: { thread: String(th.id) } },
+      h('h3', {},
+        h('span', { class: 'kind', text: tr(THREAD_KIND_KEYS, th.kind) }), ' ',
+        h('span', { class: 'counterpart', text: th.counterpart }), ' ',
+        h('span', { class: 'muted small', text: `(${th.language})` })),
+      h('p', { class: 'thread-subject muted', text: th.subject }),
+      list,
+      write ? sendForm(th, () => load()) : null);
+    async function load() {
+      let items;
+      try {
+        items = (await getAll(path, { limit: 100 })).items;
+      } catch (e) {
+        replace(list, h('li', {}, errorBox(e)));
+        return;
+      }
+      replace(list, items.length ? items.map(mailItem)
+        : h('li', { class: 'muted', text: t('ui.thread.no_messages') }));
+    }
+    return { el, load };
+  }
+
+  function mailItem(m) {
+    return h('li', {
+      class: ['mail', `mail-${m.direction}`, `mail-${m.state}`],
+      dataset: { id: String(m.id), state: m.state, direction: m.direction },
+    },
+    h('div', { class: 'entry-meta' },
+      directionLabel(m), mailStateLabel(m), mailBadges(m),
+      h('span', { class: 'who', text: m.direction === 'in' ? m.sender : m.recipients }),
+      time(m.sent_at || m.created_at)),
+    h('div', { class: 'mail-subject', text: m.subject }),
+    mailError(m),
+    mailFiles(m, write));
+  }
+
+  function sendForm(th, reload) {
+    const text = h('textarea', { name: 'text', rows: 4 });
+    const err = h('p', { class: 'error', role: 'alert', hidden: true });
+    const unencBox = h('input', { type: 'checkbox', name: 'send_unencrypted' });
+    const keyProblem = h('div', { class: 'notice key-problem', role: 'alert', hidden: true },
+      h('p', { class: 'key-detail' }),
+      h('label', { class: 'check' }, unencBox, t('ui.thread.send_unencrypted')));
+    const f = h('form', { class: 'stack send-form', dataset: { thread: String(th.id) } },
+      h('div', { class: 'row' },
+        field(t('ui.thread.template'), select('template',
+          Object.keys(TEMPLATE_KEYS).map((k) => [k, tr(TEMPLATE_KEYS, k)]), 'reply'))),
+      field(t('ui.thread.text'), text, t('ui.thread.text_hint')),
+      keyProblem,
+      err,
+      h('div', { class: 'row' },
+        h('button', { type: 'submit', class: 'primary send-button', text: t('ui.thread.send') })));
+    submitOnCtrlEnter(f);
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      clearProblem(f, err);
+      const b = { template: f.elements.template.value, text: text.value };
+      if (!keyProblem.hidden && unencBox.checked) b.send_unencrypted = true;
+      const button = f.querySelector('.send-button');
+      button.disabled = true;
+      try {
+        await post(`${base}/threads/${th.id}/messages`, b);
+        text.value = '';
+        keyProblem.hidden = true;
+        unencBox.checked = false;
+        toast(t('ui.thread.queued', { to: th.counterpart }));
+        await Promise.all([reload(), loadJournal()]);
+        const r = await api('GET', base); // the first response stops a clock
+        if (!editing) setIncident(r.data, r.etag);
+      } catch (e) {
+        if (e.status === 409 && /OpenPGP/.test(e.message)) {
+          // TLP:AMBER and up, and no key for the counterpart: say so, and
+          // let the handler choose, explicitly, to send it in the clear
+          replace(keyProblem.querySelector('.key-detail'), e.message);
+          keyProblem.hidden = false;
+          unencBox.focus();
+        } else {
+          showProblem(f, e, err);
+        }
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return f;
+  }
+
+  // Opens a thread: to an address, or to a contact of one of the
+  // incident's organisations.
+  function threadForm() {
+    const err = h('p', { class: 'error', role: 'alert', hidden: true });
+    const address = h('input', { name: 'address', type: 'email', autocomplete: 'off', spellcheck: 'false' });
+    const orgSel = select('org', [['', '—'], ...inc.orgs.map((o) => [o, o])], '');
+    const contactSel = select('contact', [['', '—']], '');
+    const byAddress = h('div', { class: 'row to-address' }, field(t('ui.thread.address'), address));
+    const byContact = h('div', { class: 'row to-contact', hidden: true },
+      field(t('ui.thread.org'), orgSel), field(t('ui.thread.contact'), contactSel));
+    const radio = (value, label, checked) => h('label', { class: 'check' },
+      h('input', { type: 'radio', name: 'to', value, checked, disabled: value === 'contact' && !inc.orgs.length }),
+      label);
+    const f = h('form', { class: 'stack', id: 'thread-form' },
+      h('div', { class: 'row' },
+        field(t('ui.thread.kind'), select('kind',
+          Object.keys(THREAD_KIND_KEYS).map((k) => [k, tr(THREAD_KIND_KEYS, k)]), 'third_party')),
+        field(t('ui.thread.language'), select('language',
+          [['', t('ui.thread.language_auto')], ...MAIL_LANGS.map((l) => [l, l])], '')),
+        h('fieldset', { class: 'radios' },
+          h('legend', { text: t('ui.thread.to') }),
+          radio('address', t('ui.thread.to_address'), true),
+          radio('contact', t('ui.thread.to_contact'), false))),
+      byAddress, byContact,
+      field(t('ui.thread.subject'), h('input', { name: 'subject', autocomplete: 'off', maxlength: 500 }),
+        t('ui.thread.subject_hint')),
+      err,
+      h('div', { class: 'row' },
+        h('button', { type: 'submit', id: 'thread-submit', text: t('ui.thread.open') })));
+    const sync = () => {
+      const toContact = f.elements.to.value === 'contact';
+      byAddress.hidden = toContact;
+      byContact.hidden = !toContact;
+    };
+    for (const r of f.querySelectorAll('input[name=to]')) r.addEventListener('change', sync);
+    orgSel.addEventListener('change', async () => {
+      replace(contactSel, h('option', { value: '', text: '—' }));
+      if (!orgSel.value) return;
+      try {
+        const org = (await orgList()).find((o) => o.short_name === orgSel.value);
+        if (!org) return;
+        const items = (await getAll(`/orgs/${org.id}/contacts`)).items;
+        replace(contactSel, h('option', { value: '', text: '—' }), items.map((c) => h('option', {
+          value: String(c.id),
+          text: [c.name, `<${c.email}>`, c.language, c.pgp_fingerprint ? 'OpenPGP' : '']
+            .filter(Boolean).join(' '),
+        })));
+      } catch (e) {
+        toast(e.message, 'error');
+      }
+    });
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      clearProblem(f, err);
+      const fd = new FormData(f);
+      const b = { kind: fd.get('kind') };
+      if (fd.get('to') === 'contact') {
+        b.org = fd.get('org');
+        if (fd.get('contact')) b.contact = Number(fd.get('contact'));
+      } else {
+        b.address = String(fd.get('address')).trim();
+      }
+      for (const k of ['language', 'subject']) {
+        const v = String(fd.get(k) || '').trim();
+        if (v) b[k] = v;
+      }
+      const button = f.querySelector('#thread-submit');
+      button.disabled = true;
+      try {
+        const th = await post(`${base}/threads`, b);
+        f.reset();
+        sync();
+        await loadThreads();
+        toast(t('ui.thread.opened', { to: th.counterpart }));
+      } catch (e) {
+        showProblem(f, e, err);
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return h('details', { class: 'adders', id: 'thread-adder' },
+      h('summary', { text: t('ui.thread.new') }), f);
+  }
+
   // ---- observables ----
   const obsBox = h('div', { id: 'observable-list' });
   async function loadObservables() {
@@ -690,6 +899,10 @@ export async function incidentView(root, ctx) {
   // ---- put it together ----
   journal.append(journalList);
   if (write) journal.append(journalForm());
+  if (correspondence) {
+    correspondence.append(threadBox);
+    if (write) correspondence.append(threadForm());
+  }
   observables.append(obsBox);
   if (write) observables.append(observableForms());
   if (tasks) {
@@ -701,10 +914,11 @@ export async function incidentView(root, ctx) {
   setIncident(inc, etag);
   replace(root, head, conflict, editBox,
     h('div', { class: 'incident-grid' },
-      h('div', { class: 'main-col' }, summary, journal, observables),
+      h('div', { class: 'main-col' }, summary, journal, correspondence, observables),
       h('aside', { class: 'side-col', 'aria-label': t('ui.incident.details') },
         classification, tasks, links, members, history)));
-  await Promise.all([loadJournal(), loadObservables(), tasks ? loadTasks() : null, loadLinks()]);
+  await Promise.all([loadJournal(), correspondence ? loadThreads() : null, loadObservables(),
+    tasks ? loadTasks() : null, loadLinks()]);
 
   return {
     keys: write ? {
