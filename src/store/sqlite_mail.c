@@ -321,12 +321,11 @@ sq_mail_list(struct store *st, struct arena *a, const struct mail_filter *f,
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = sq_prep(
-	    s,
-	    "SELECT " MAIL_COLS " FROM mail m LEFT JOIN incident i ON i.id "
-	    "= m.incident_id WHERE (?1 = 0 OR m.id < ?1) AND (?2 IS NULL OR "
-	    "m.state = ?2) AND (?3 IS NULL OR m.direction = ?3) AND (?4 = 0 "
-	    "OR m.incident_id = ?4) AND (?5 = 0 OR m.thread_id = ?5) AND (?7 "
-	    "IS NULL OR m.raw_sha256 = ?7) ORDER BY m.id DESC LIMIT ?6");
+	    s, "SELECT " MAIL_COLS " FROM mail m LEFT JOIN incident i ON i.id "
+	       "= m.incident_id WHERE (?1 = 0 OR m.id < ?1) AND (?2 IS NULL OR "
+	       "m.state = ?2) AND (?3 IS NULL OR m.direction = ?3) AND (?4 = 0 "
+	       "OR m.incident_id = ?4) AND (?5 = 0 OR m.thread_id = ?5) ORDER "
+	       "BY m.id DESC LIMIT ?6");
 
 	if (q == NULL)
 		return CS_E_DB;
