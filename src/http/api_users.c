@@ -225,3 +225,39 @@ api_users_update(struct request *req)
 	}
 	reply_user(req, 200, &u);
 }
+
+/* GET /api/v1/directory: who can own or follow an incident, for the
+ * team's pickers. Logins, names, roles and organisations of enabled
+ * users; no e-mail addresses, no hashes, nothing else. */
+void
+api_directory(struct request *req)
+{
+	struct page p = {.after = 0, .limit = 1000};
+	json_t *items = json_array();
+
+	for (;;) {
+		struct user *rows;
+		size_t n;
+		enum cs_err err = store_call(req_store(req), user_list, req->a,
+		                             -1, &p, &rows, &n);
+
+		if (err != CS_OK) {
+			json_decref(items);
+			reply_err(req, err, NULL);
+			return;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (!rows[i].disabled)
+				json_array_append_new(
+				    items,
+				    json_pack("{s:s,s:s,s:s,s:o}", "login",
+				              rows[i].login, "name", rows[i].name,
+				              "role", role_name(rows[i].role), "org",
+				              rows[i].org ? json_string(rows[i].org)
+				                          : json_null()));
+		if (n < (size_t)p.limit)
+			break;
+		p.after = rows[n - 1].id;
+	}
+	reply_json(req, 200, json_pack("{s:o}", "items", items));
+}

@@ -102,5 +102,6 @@ void api_thread_messages_list(struct request *req);
 void api_thread_messages_send(struct request *req);
 void api_reports_observables(struct request *req);
 void api_reports_attachment(struct request *req);
+void api_directory(struct request *req);
 
 #endif

@@ -86,6 +86,7 @@ static const struct route routes[] = {
     {"POST", "/api/v1/incidents/{ref}/threads/{id}/messages", ACCESS_HANDLER,
      api_thread_messages_send},
     {"GET", "/api/v1/mail", ACCESS_TEAM, api_mail_list},
+    {"GET", "/api/v1/directory", ACCESS_HANDLER, api_directory},
     {"GET", "/api/v1/mail/{id}", ACCESS_TEAM, api_mail_get},
     {"GET", "/api/v1/mail/{id}/raw", ACCESS_HANDLER, api_mail_raw},
     {"GET", "/api/v1/mail/{id}/attachments/{n}", ACCESS_HANDLER,

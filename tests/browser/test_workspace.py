@@ -374,3 +374,27 @@ def test_every_page_without_console_errors(page):
     # the CSV export carries the filters
     href = page.css("#csv-export").get_attribute("href")
     assert "format=csv" in href and "tlp=AMBER" in href
+
+
+def test_owner_and_members_are_picked_from_the_team(page):
+    api = page.api_session()
+    inc = new_incident(api)
+    page.login(path=f"/ui/incidents/{inc['ref']}")
+    page.text_in("#incident-title", inc["title"])
+    # the member picker offers the team's logins (not those already in)
+    page.wait(lambda d: len(page.all("#member-options option")) > 3, what="member options")
+    logins = {o.get_attribute("value") for o in page.all("#member-options option")}
+    assert {"pau.serra", "jordi.vidal"} <= logins
+    assert not logins & set(inc.get("members") or [])
+    member = page.css("#members input[name=member]")
+    member.send_keys("jordi.vidal")
+    member.submit()
+    page.wait(lambda d: "jordi.vidal" in api.get(f"/api/v1/incidents/{inc['ref']}").json()["members"],
+              what="member added")
+    # the owner field suggests handlers and the team, never constituents
+    page.blur()
+    page.keys("e")
+    page.visible("#edit-form input[name=owner]")
+    page.wait(lambda d: len(page.all("#user-options option")) > 3, what="owner options")
+    owners = {o.get_attribute("value") for o in page.all("#user-options option")}
+    assert "marta.puig" in owners and "pau.serra" not in owners

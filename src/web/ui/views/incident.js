@@ -90,6 +90,26 @@ function rsitOptions(none) {
   return opts;
 }
 
+// Who may own or follow an incident, for the pickers (handlers only; the
+// list is fetched once per page load).
+let directory = null;
+function userDirectory() {
+  if (!directory) directory = get('/directory').then((r) => r.items).catch(() => {
+    directory = null;
+    return [];
+  });
+  return directory;
+}
+
+function fillUsers(list, keep) {
+  userDirectory().then((users) => {
+    replace(list, users.filter(keep).map((u) => h('option', {
+      value: u.login,
+      text: u.org ? `${u.name || u.login} (${u.org})` : (u.name || u.login),
+    })));
+  });
+}
+
 export async function incidentView(root, ctx) {
   const ref = ctx.params[0];
   const write = ctx.can('write');
@@ -248,8 +268,9 @@ export async function incidentView(root, ctx) {
       field(t('ui.field.pap'), select('pap', PAPS.map((x) => [x, `PAP:${x}`]), inc.pap)),
       field(t('ui.field.impact'), select('impact', LEVELS.map((l) => [l, tr(LEVEL_KEYS, l)]), inc.impact)),
       field(t('ui.field.urgency'), select('urgency', LEVELS.map((l) => [l, tr(LEVEL_KEYS, l)]), inc.urgency)),
-      field(t('ui.field.owner'), h('input', { name: 'owner', value: inc.owner || '', autocomplete: 'off' }),
+      field(t('ui.field.owner'), h('input', { name: 'owner', value: inc.owner || '', autocomplete: 'off', list: 'user-options' }),
         t('ui.field.owner_hint')),
+      h('datalist', { id: 'user-options' }),
       field(t('ui.field.orgs'), h('input', { name: 'orgs', value: inc.orgs.join(', '), autocomplete: 'off', list: 'org-options' }),
         t('ui.field.orgs_hint_text')),
       h('datalist', { id: 'org-options' }),
@@ -272,6 +293,7 @@ export async function incidentView(root, ctx) {
     orgList().then((orgs) => {
       replace(f.querySelector('#org-options'), orgs.map((o) => h('option', { value: o.short_name, text: o.name })));
     }).catch(() => {});
+    fillUsers(f.querySelector('#user-options'), (u) => u.role !== 'constituent');
     submitOnCtrlEnter(f);
     f.addEventListener('submit', (ev) => {
       ev.preventDefault();
@@ -399,9 +421,11 @@ export async function incidentView(root, ctx) {
       }) : null)));
     members.append(inc.members.length ? list : h('p', { class: 'muted', text: '—' }));
     if (write) {
-      const input = h('input', { name: 'member', autocomplete: 'off', required: true });
+      const input = h('input', { name: 'member', autocomplete: 'off', required: true, list: 'member-options' });
+      const options = h('datalist', { id: 'member-options' });
+      fillUsers(options, (u) => !inc.members.includes(u.login));
       const f = h('form', { class: 'row inline-form' },
-        field(t('ui.incident.add_member'), input),
+        field(t('ui.incident.add_member'), input), options,
         h('button', { type: 'submit', text: t('ui.add') }));
       f.addEventListener('submit', (ev) => {
         ev.preventDefault();
