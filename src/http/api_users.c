@@ -250,11 +250,12 @@ api_directory(struct request *req)
 			if (!rows[i].disabled)
 				json_array_append_new(
 				    items,
-				    json_pack("{s:s,s:s,s:s,s:o}", "login",
-				              rows[i].login, "name", rows[i].name,
-				              "role", role_name(rows[i].role), "org",
-				              rows[i].org ? json_string(rows[i].org)
-				                          : json_null()));
+				    json_pack(
+				        "{s:s,s:s,s:s,s:o}", "login",
+				        rows[i].login, "name", rows[i].name,
+				        "role", role_name(rows[i].role), "org",
+				        rows[i].org ? json_string(rows[i].org)
+				                    : json_null()));
 		if (n < (size_t)p.limit)
 			break;
 		p.after = rows[n - 1].id;
