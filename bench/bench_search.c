@@ -100,7 +100,7 @@ measure(struct store *st, const struct viewer *v, const char *label)
 	enum { Q = 1000 };
 	static double lat[Q];
 	struct arena *a = arena_new(16 << 20);
-	struct page p = {0, 21};
+	struct page p = {.after = 0, .limit = 21};
 	size_t total = 0;
 	double t0 = clock_mono();
 

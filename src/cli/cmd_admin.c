@@ -206,7 +206,7 @@ cmd_job(struct cli *c, int argc, char **argv)
 		printf("%lld\n", (long long)id);
 		rc = 0;
 	} else {
-		struct page p = {0, 500};
+		struct page p = {.after = 0, .limit = 500};
 		struct job *rows;
 		size_t n;
 

@@ -269,7 +269,7 @@ tag_list(struct arena *a, const char *tags, const char *const *more)
 static enum cs_err
 database_is_empty(struct demo *d, bool *empty_out)
 {
-	struct page p = {0, 1};
+	struct page p = {.after = 0, .limit = 1};
 	struct audit_filter f = {"incident.create", NULL};
 	struct audit_row *rows;
 	struct org *os;
@@ -634,7 +634,7 @@ move(struct demo *d, struct rec *r, const struct incident_policy *pol,
 static enum cs_err
 finish_tasks(struct demo *d, struct rec *r)
 {
-	struct page p = {0, 100};
+	struct page p = {.after = 0, .limit = 100};
 	struct task *ts, out;
 	struct verrs ve = {0};
 	size_t n;

@@ -42,7 +42,7 @@ cmd_init(struct cli *c, int argc, char **argv)
 	    {0, 0, 0, 0}};
 	const char *admin = "admin";
 	struct user u = {0}, *rows;
-	struct page p = {0, 1};
+	struct page p = {.after = 0, .limit = 1};
 	struct verrs ve = {0};
 	struct store *st = NULL;
 	struct arena *a = arena_new(1 << 20);

@@ -45,7 +45,7 @@ print_user_table(const struct user *u, size_t n)
 static int
 user_list(struct store *st, struct arena *a, bool as_json)
 {
-	struct page p = {0, 500};
+	struct page p = {.after = 0, .limit = 500};
 	json_t *arr = json_array();
 	struct user *rows;
 	size_t n;
@@ -334,7 +334,7 @@ cmd_token(struct cli *c, int argc, char **argv)
 		fprintf(stderr, "token %lld revoked\n", id);
 		rc = 0;
 	} else {
-		struct page p = {0, 500};
+		struct page p = {.after = 0, .limit = 500};
 		struct token *rows;
 		struct user owner = {0};
 		size_t n;

@@ -224,7 +224,7 @@ api_lookup(struct request *req)
 	orgs = json_array();
 	for (size_t i = 0; i < r.n; i++) {
 		struct contact *cs;
-		struct page p = {0, 100};
+		struct page p = {.after = 0, .limit = 100};
 		struct org o;
 		size_t nc = 0;
 		json_t *contacts = json_array();

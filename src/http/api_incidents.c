@@ -259,8 +259,9 @@ reply_incidents_csv(struct request *req, const struct incident *rows, size_t n,
 	    "tlp",  "pap",   "rsit_class", "rsit_type",  "owner",
 	    "orgs", "tags",  "created_at", "updated_at", "resolve_due"};
 	static const char *const keep[] = {
-	    "status", "rsit_class", "rsit_type", "tlp", "priority",   "owner",
-	    "org",    "tag",        "q",         "sla", "due_within", NULL};
+	    "status",     "rsit_class", "rsit_type", "tlp", "priority",
+	    "owner",      "org",        "tag",       "q",   "sla",
+	    "due_within", "sort",       NULL};
 	struct csv_out c;
 
 	csv_out_start(&c, req->a, head, 15);
@@ -377,6 +378,30 @@ api_incidents_list(struct request *req)
 		}
 		f.due_before = clock_now() + d;
 	}
+	if ((q = req_query(req, "sort")) != NULL) {
+		static const char *const sorts[] = {[SORT_NEWEST] = "newest",
+		                                    [SORT_PRIORITY] =
+		                                        "priority",
+		                                    [SORT_DUE] = "due",
+		                                    [SORT_UPDATED] = "updated"};
+
+		f.sort = -1;
+		for (int i = 0; i < 4; i++)
+			if (strcmp(q, sorts[i]) == 0)
+				f.sort = i;
+		if (f.sort < 0) {
+			reply_problem(
+			    req, 400,
+			    "sort is newest, priority, due or updated");
+			return;
+		}
+	}
+	/* a cursor is only good for the order that made it */
+	if (p.after != 0 && p.keyed != (f.sort != SORT_NEWEST)) {
+		reply_problem(req, 400,
+		              "cursor is not one this server gave out");
+		return;
+	}
 	if (!csv_out_wanted(req, &csv))
 		return;
 	err = store_call(req_store(req), incident_list, req->a, &v, &f, &p,
@@ -385,6 +410,9 @@ api_incidents_list(struct request *req)
 		reply_err(req, err, NULL);
 		return;
 	}
+	p.keyed = f.sort != SORT_NEWEST;
+	if (n >= 2)
+		p.next_key = incident_sort_key(&rows[n - 2], f.sort);
 	if (csv) {
 		reply_incidents_csv(req, rows, n, &p);
 		return;

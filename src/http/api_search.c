@@ -52,11 +52,9 @@ api_search(struct request *req)
 	}
 	if (n >= (size_t)p.limit) {
 		/* offsets, for a ranked list */
-		char raw[32], enc[48];
-		int len = snprintf(raw, sizeof(raw), "k:%lld",
-		                   (long long)(p.after + p.limit - 1));
+		char enc[64];
 
-		b64url_encode((const unsigned char *)raw, (size_t)len, enc);
+		cursor_encode(&p, p.after + p.limit - 1, enc);
 		next = json_string(enc);
 	}
 	reply_json(req, 200,

@@ -89,7 +89,7 @@ page_from_query(struct request *req, struct page *p)
 	const char *limit = req_query(req, "limit");
 	const char *cursor = req_query(req, "cursor");
 
-	p->after = 0;
+	memset(p, 0, sizeof(*p));
 	p->limit = PAGE_DEFAULT;
 	if (limit != NULL) {
 		char *end;
@@ -111,12 +111,20 @@ page_from_query(struct request *req, struct page *p)
 		long long v;
 
 		if (!b64url_decode(cursor, raw, sizeof(raw) - 1, &n) || n < 3 ||
-		    raw[0] != 'k' || raw[1] != ':')
+		    (raw[0] != 'k' && raw[0] != 's') || raw[1] != ':')
 			goto bad;
 		memcpy(text, raw + 2, n - 2);
 		text[n - 2] = '\0';
 		errno = 0;
 		v = strtoll(text, &end, 10);
+		if (raw[0] == 's') {
+			/* "s:<sort key>:<id>" */
+			if (errno != 0 || *end != ':' || end == text)
+				goto bad;
+			p->after_key = v;
+			p->keyed = true;
+			v = strtoll(end + 1, &end, 10);
+		}
 		if (errno != 0 || *end != '\0' || v < 0)
 			goto bad;
 		p->after = v;
@@ -129,17 +137,28 @@ bad:
 }
 
 void
+cursor_encode(const struct page *p, int64_t last_key, char *out)
+{
+	char raw[48];
+	int len =
+	    p->keyed
+	        ? snprintf(raw, sizeof(raw), "s:%lld:%lld",
+	                   (long long)p->next_key, (long long)last_key)
+	        : snprintf(raw, sizeof(raw), "k:%lld", (long long)last_key);
+
+	b64url_encode((const unsigned char *)raw, (size_t)len, out);
+}
+
+void
 reply_page(struct request *req, json_t *items, size_t n, const struct page *p,
            int64_t last_key)
 {
 	json_t *next = json_null();
 
 	if (n >= (size_t)p->limit) {
-		char raw[32], enc[48];
-		int len =
-		    snprintf(raw, sizeof(raw), "k:%lld", (long long)last_key);
+		char enc[64];
 
-		b64url_encode((const unsigned char *)raw, (size_t)len, enc);
+		cursor_encode(p, last_key, enc);
 		json_decref(next);
 		next = json_string(enc);
 		json_array_remove(items, json_array_size(items) - 1);

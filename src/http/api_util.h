@@ -26,6 +26,9 @@ json_t *job_json(const struct job *j);
 /* Reads ?limit= and ?cursor=; replies 400 and returns false when bad.
  * p->limit is one more than asked, to learn whether a next page exists. */
 bool page_from_query(struct request *req, struct page *p);
+/* The opaque cursor of the page after the row with id last_key (and, for
+ * a keyed page, sort key p->next_key); out holds at least 64 bytes. */
+void cursor_encode(const struct page *p, int64_t last_key, char *out);
 /* Builds {"items": [...], "next_cursor": ...} from n fetched rows, of which
  * the extra one (if any) is dropped; last_key is the key of the last item
  * kept. Takes the reference to items. */

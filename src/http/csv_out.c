@@ -6,6 +6,7 @@
 
 #include "core/clock.h"
 #include "core/secret.h"
+#include "http/api_util.h"
 #include "http/csv_out.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -199,9 +200,9 @@ put_param(struct request *req, char *out, const char *name)
 static const char *
 next_link(struct request *req, const struct csv_out *c, int64_t last_key)
 {
-	char raw[32], enc[48], *q;
+	struct page plain = {0};
+	char enc[64], *q;
 	size_t len = put_param(req, NULL, "limit");
-	int n;
 
 	for (size_t i = 0; c->keep != NULL && c->keep[i] != NULL; i++)
 		len += put_param(req, NULL, c->keep[i]);
@@ -211,8 +212,7 @@ next_link(struct request *req, const struct csv_out *c, int64_t last_key)
 	for (size_t i = 0; c->keep != NULL && c->keep[i] != NULL; i++)
 		len += put_param(req, q + len, c->keep[i]);
 	q[len] = '\0';
-	n = snprintf(raw, sizeof(raw), "k:%lld", (long long)last_key);
-	b64url_encode((const unsigned char *)raw, (size_t)n, enc);
+	cursor_encode(c->page != NULL ? c->page : &plain, last_key, enc);
 	return arena_printf(req->a, "<?%sformat=csv&cursor=%s>; rel=\"next\"",
 	                    q, enc);
 }
@@ -250,6 +250,7 @@ void
 csv_out_page(struct request *req, struct csv_out *c, const char *filename,
              size_t n, const struct page *p, int64_t last_key)
 {
+	c->page = p;
 	csv_out_reply(req, c, filename, n >= (size_t)p->limit, last_key);
 }
 

@@ -22,6 +22,8 @@
 
 #include "core/arena.h"
 
+struct page;
+
 struct csv_out {
 	struct arena *a;
 	char *buf;
@@ -30,6 +32,7 @@ struct csv_out {
 	/* query parameters (NULL-terminated) the next page's link repeats
 	 * besides limit: the list's filters; NULL when it has none */
 	const char *const *keep;
+	const struct page *page; /* set by csv_out_page: a keyed cursor */
 };
 
 void csv_out_init(struct csv_out *c, struct arena *a);

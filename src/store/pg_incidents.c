@@ -294,37 +294,60 @@ pg_incident_get(struct store *st, struct arena *a, const struct viewer *v,
  * by its own row, its entries and its observables, a constituent by the
  * incident's row only (as in SQLite).
  */
+/* incident_list's filters after its keyset condition, then PG_VISIBLE */
+#define LIST_FILTERS                                                           \
+	"AND ($2::text IS NULL OR i.status = $2::text) "                       \
+	"AND ($3::text IS NULL OR i.rsit_class = $3::text) "                   \
+	"AND ($4::text IS NULL OR i.rsit_type = $4::text) "                    \
+	"AND ($5::text IS NULL OR i.tlp = $5::text) "                          \
+	"AND ($6::bigint = 0 OR i.priority = $6::bigint) "                     \
+	"AND ($7::bigint = 0 OR ($7::bigint = -1 AND i.owner_id IS "           \
+	"NULL) OR i.owner_id = $7::bigint) "                                   \
+	"AND ($8::text IS NULL OR EXISTS (SELECT 1 FROM incident_org "         \
+	"io JOIN org o ON o.id = io.org_id WHERE io.incident_id = i.id "       \
+	"AND o.short_name = $8::text)) "                                       \
+	"AND ($9::text IS NULL OR EXISTS (SELECT 1 FROM incident_tag t "       \
+	"WHERE t.incident_id = i.id AND t.tag = $9::text)) "                   \
+	"AND ($10::bigint = 0 OR (i.status IN ('new', 'open', "                \
+	"'stalled') AND (i.resolve_due < $10::bigint OR "                      \
+	"(i.first_response_at IS NULL AND i.response_due < "                   \
+	"$10::bigint)))) "                                                     \
+	"AND ($12::text IS NULL OR i.id IN (SELECT s.incident FROM "           \
+	"(SELECT search_query($12::text) AS q OFFSET 0) w JOIN search "        \
+	"s ON s.words @@ w.q WHERE s.kind = 0 OR ($21::text <> "               \
+	"'constituent' AND s.kind IN (2, 3)))) "                               \
+	"AND " PG_VISIBLE
+
+#define LIST_FROM                                                              \
+	"SELECT " INCIDENT_COLS " FROM incident i LEFT JOIN \"user\" ow "      \
+	"ON ow.id = i.owner_id WHERE "
+
+/* One statement per order; $13 is the sort key of the row $1 */
+static const char *const pg_incident_list_sql[] = {
+    [SORT_NEWEST] =
+        LIST_FROM "($1::bigint = 0 OR i.id < $1::bigint) " LIST_FILTERS
+                  " ORDER BY i.id DESC LIMIT $11::bigint",
+    [SORT_PRIORITY] = LIST_FROM
+    "($1::bigint = 0 OR i.priority > $13::bigint OR (i.priority = "
+    "$13::bigint AND i.id < $1::bigint)) " LIST_FILTERS
+    " ORDER BY i.priority, i.id DESC LIMIT $11::bigint",
+    [SORT_DUE] = LIST_FROM
+    "($1::bigint = 0 OR i.resolve_due > $13::bigint OR (i.resolve_due = "
+    "$13::bigint AND i.id < $1::bigint)) " LIST_FILTERS
+    " ORDER BY i.resolve_due, i.id DESC LIMIT $11::bigint",
+    [SORT_UPDATED] = LIST_FROM
+    "($1::bigint = 0 OR i.updated_at < $13::bigint OR (i.updated_at = "
+    "$13::bigint AND i.id < $1::bigint)) " LIST_FILTERS
+    " ORDER BY i.updated_at DESC, i.id DESC LIMIT $11::bigint",
+};
+
 enum cs_err
 pg_incident_list(struct store *st, struct arena *a, const struct viewer *v,
                  const struct incident_filter *f, const struct page *p,
                  struct incident **items_out, size_t *n_out)
 {
 	struct pg *g = PG(st);
-	struct pgstmt *q = pg_prep(
-	    g, "SELECT " INCIDENT_COLS " FROM incident i LEFT JOIN \"user\" ow "
-	       "ON ow.id = i.owner_id WHERE ($1::bigint = 0 OR i.id < "
-	       "$1::bigint) "
-	       "AND ($2::text IS NULL OR i.status = $2::text) "
-	       "AND ($3::text IS NULL OR i.rsit_class = $3::text) "
-	       "AND ($4::text IS NULL OR i.rsit_type = $4::text) "
-	       "AND ($5::text IS NULL OR i.tlp = $5::text) "
-	       "AND ($6::bigint = 0 OR i.priority = $6::bigint) "
-	       "AND ($7::bigint = 0 OR ($7::bigint = -1 AND i.owner_id IS "
-	       "NULL) OR i.owner_id = $7::bigint) "
-	       "AND ($8::text IS NULL OR EXISTS (SELECT 1 FROM incident_org "
-	       "io JOIN org o ON o.id = io.org_id WHERE io.incident_id = i.id "
-	       "AND o.short_name = $8::text)) "
-	       "AND ($9::text IS NULL OR EXISTS (SELECT 1 FROM incident_tag t "
-	       "WHERE t.incident_id = i.id AND t.tag = $9::text)) "
-	       "AND ($10::bigint = 0 OR (i.status IN ('new', 'open', "
-	       "'stalled') AND (i.resolve_due < $10::bigint OR "
-	       "(i.first_response_at IS NULL AND i.response_due < "
-	       "$10::bigint)))) "
-	       "AND ($12::text IS NULL OR i.id IN (SELECT s.incident FROM "
-	       "(SELECT search_query($12::text) AS q OFFSET 0) w JOIN search "
-	       "s ON s.words @@ w.q WHERE s.kind = 0 OR ($21::text <> "
-	       "'constituent' AND s.kind IN (2, 3)))) "
-	       "AND " PG_VISIBLE " ORDER BY i.id DESC LIMIT $11::bigint");
+	struct pgstmt *q = pg_prep(g, pg_incident_list_sql[f->sort]);
 
 	if (q == NULL)
 		return CS_E_DB;
@@ -340,6 +363,7 @@ pg_incident_list(struct store *st, struct arena *a, const struct viewer *v,
 	pg_bind_i64(q, 10, f->due_before);
 	pg_bind_i64(q, 11, p->limit);
 	pg_bind_str(q, 12, f->fts);
+	pg_bind_i64(q, 13, p->after_key);
 	pg_bind_viewer(q, v);
 	PG_COLLECT(g, a, q, struct incident, items_out, n_out, p->limit,
 	           read_incident(g, a, q, it_));

@@ -285,35 +285,56 @@ sq_incident_get(struct store *st, struct arena *a, const struct viewer *v,
 	return sq_row_end(s, q);
 }
 
+/* incident_list's filters after its keyset condition, then VISIBLE */
+#define LIST_FILTERS                                                           \
+	"AND (?2 IS NULL OR i.status = ?2) "                                   \
+	"AND (?3 IS NULL OR i.rsit_class = ?3) "                               \
+	"AND (?4 IS NULL OR i.rsit_type = ?4) "                                \
+	"AND (?5 IS NULL OR i.tlp = ?5) "                                      \
+	"AND (?6 = 0 OR i.priority = ?6) "                                     \
+	"AND (?7 = 0 OR (?7 = -1 AND i.owner_id IS NULL) OR "                  \
+	"i.owner_id = ?7) "                                                    \
+	"AND (?8 IS NULL OR EXISTS (SELECT 1 FROM incident_org io JOIN "       \
+	"org o ON o.id = io.org_id WHERE io.incident_id = i.id AND "           \
+	"o.short_name = ?8)) "                                                 \
+	"AND (?9 IS NULL OR EXISTS (SELECT 1 FROM incident_tag t WHERE "       \
+	"t.incident_id = i.id AND t.tag = ?9)) "                               \
+	"AND (?10 = 0 OR (i.status IN ('new', 'open', 'stalled') AND "         \
+	"(i.resolve_due < ?10 OR (i.first_response_at IS NULL AND "            \
+	"i.response_due < ?10)))) "                                            \
+	"AND (?12 IS NULL OR i.id IN (SELECT incident FROM search WHERE "      \
+	"search MATCH '{title body} : (' || ?12 || ')' AND (kind = 0 OR "      \
+	"(?21 <> 'constituent' AND "                                           \
+	"kind IN (2, 3))))) "                                                  \
+	"AND " VISIBLE
+
+#define LIST_FROM                                                              \
+	"SELECT " INCIDENT_COLS " FROM incident i LEFT JOIN user ow ON "       \
+	"ow.id = i.owner_id WHERE "
+
+/* One statement per order; ?13 is the sort key of the row ?1 */
+static const char *const sq_incident_list_sql[] = {
+    [SORT_NEWEST] = LIST_FROM "(?1 = 0 OR i.id < ?1) " LIST_FILTERS
+                              " ORDER BY i.id DESC LIMIT ?11",
+    [SORT_PRIORITY] = LIST_FROM
+    "(?1 = 0 OR i.priority > ?13 OR (i.priority = ?13 AND i.id < ?1)) "
+    "" LIST_FILTERS " ORDER BY i.priority, i.id DESC LIMIT ?11",
+    [SORT_DUE] = LIST_FROM
+    "(?1 = 0 OR i.resolve_due > ?13 OR (i.resolve_due = ?13 AND i.id < "
+    "?1)) " LIST_FILTERS " ORDER BY i.resolve_due, i.id DESC LIMIT ?11",
+    [SORT_UPDATED] = LIST_FROM
+    "(?1 = 0 OR i.updated_at < ?13 OR (i.updated_at = ?13 AND i.id < "
+    "?1)) " LIST_FILTERS " ORDER BY i.updated_at DESC, i.id DESC LIMIT "
+    "?11",
+};
+
 enum cs_err
 sq_incident_list(struct store *st, struct arena *a, const struct viewer *v,
                  const struct incident_filter *f, const struct page *p,
                  struct incident **items_out, size_t *n_out)
 {
 	struct sq *s = SQ(st);
-	sqlite3_stmt *q = sq_prep(
-	    s, "SELECT " INCIDENT_COLS " FROM incident i LEFT JOIN user ow ON "
-	       "ow.id = i.owner_id WHERE (?1 = 0 OR i.id < ?1) "
-	       "AND (?2 IS NULL OR i.status = ?2) "
-	       "AND (?3 IS NULL OR i.rsit_class = ?3) "
-	       "AND (?4 IS NULL OR i.rsit_type = ?4) "
-	       "AND (?5 IS NULL OR i.tlp = ?5) "
-	       "AND (?6 = 0 OR i.priority = ?6) "
-	       "AND (?7 = 0 OR (?7 = -1 AND i.owner_id IS NULL) OR "
-	       "i.owner_id = ?7) "
-	       "AND (?8 IS NULL OR EXISTS (SELECT 1 FROM incident_org io JOIN "
-	       "org o ON o.id = io.org_id WHERE io.incident_id = i.id AND "
-	       "o.short_name = ?8)) "
-	       "AND (?9 IS NULL OR EXISTS (SELECT 1 FROM incident_tag t WHERE "
-	       "t.incident_id = i.id AND t.tag = ?9)) "
-	       "AND (?10 = 0 OR (i.status IN ('new', 'open', 'stalled') AND "
-	       "(i.resolve_due < ?10 OR (i.first_response_at IS NULL AND "
-	       "i.response_due < ?10)))) "
-	       "AND (?12 IS NULL OR i.id IN (SELECT incident FROM search WHERE "
-	       "search MATCH '{title body} : (' || ?12 || ')' AND (kind = 0 OR "
-	       "(?21 <> 'constituent' AND "
-	       "kind IN (2, 3))))) "
-	       "AND " VISIBLE " ORDER BY i.id DESC LIMIT ?11");
+	sqlite3_stmt *q = sq_prep(s, sq_incident_list_sql[f->sort]);
 
 	if (q == NULL)
 		return CS_E_DB;
@@ -329,6 +350,8 @@ sq_incident_list(struct store *st, struct arena *a, const struct viewer *v,
 	sqlite3_bind_int64(q, 10, f->due_before);
 	sqlite3_bind_int(q, 11, p->limit);
 	sq_bind_str(q, 12, f->fts);
+	if (f->sort != SORT_NEWEST)
+		sqlite3_bind_int64(q, 13, p->after_key);
 	sq_bind_viewer(q, v);
 	COLLECT(s, a, q, struct incident, items_out, n_out, p->limit,
 	        read_incident(s, a, q, it_));

@@ -202,3 +202,18 @@ job_state_parse(const char *s, enum job_state *out)
 		}
 	return false;
 }
+
+int64_t
+incident_sort_key(const struct incident *x, int sort)
+{
+	switch (sort) {
+	case SORT_PRIORITY:
+		return x->priority;
+	case SORT_DUE:
+		return x->resolve_due;
+	case SORT_UPDATED:
+		return x->updated_at;
+	default:
+		return 0;
+	}
+}

@@ -91,6 +91,11 @@ struct idem {
 struct page {
 	int64_t after;
 	int limit;
+	int64_t after_key; /* a sorted list: the sort key of row "after" */
+	/* set by a sorted list's handler: the next cursor carries the sort
+	 * key of the last row shown */
+	bool keyed;
+	int64_t next_key;
 };
 
 struct audit_filter {
@@ -154,7 +159,18 @@ struct incident_filter {
 	int64_t owner_id;   /* 0 any; -1 unassigned */
 	int64_t due_before; /* 0 any: active and resolve_due < this */
 	const char *fts;    /* an FTS5 query (search.h), or NULL */
+	int sort;           /* enum incident_sort */
 };
+
+/* Orders of incident_list; every one ends with the newest first. */
+enum incident_sort {
+	SORT_NEWEST,   /* id descending */
+	SORT_PRIORITY, /* priority 1 first */
+	SORT_DUE,      /* resolution deadline, soonest first */
+	SORT_UPDATED,  /* last changed first */
+};
+/* The sort key incident_list orders x by (0 for SORT_NEWEST). */
+int64_t incident_sort_key(const struct incident *x, int sort);
 
 struct entry {
 	int64_t id, incident_id;

@@ -398,3 +398,19 @@ def test_owner_and_members_are_picked_from_the_team(page):
     page.wait(lambda d: len(page.all("#user-options option")) > 3, what="owner options")
     owners = {o.get_attribute("value") for o in page.all("#user-options option")}
     assert "marta.puig" in owners and "pau.serra" not in owners
+
+
+def test_sorting_orders_the_whole_list(page):
+    page.login(path="/ui/incidents?sort=priority")
+    page.present("#incident-table")
+    api = page.api_session()
+    expected = [x["ref"] for x in api.get("/api/v1/incidents", params={
+        "sort": "priority", "limit": 500}).json()["items"]]
+    shown = [r.get_attribute("data-ref") for r in page.all("#incident-table tbody tr")]
+    assert shown == expected[:len(shown)]
+    # the next page continues the same order
+    page.css("#next-page").click()
+    page.wait(lambda d: "cursor=" in d.current_url, what="second page")
+    page.present("#incident-table")
+    more = [r.get_attribute("data-ref") for r in page.all("#incident-table tbody tr")]
+    assert more == expected[len(shown):len(shown) + len(more)]

@@ -15,3 +15,7 @@ CREATE INDEX report_attachment_sha ON report_attachment(sha256);
 
 -- Intake recognises a message delivered twice by its hash.
 CREATE INDEX mail_raw ON mail(raw_sha256);
+
+-- The workspace sorts incidents by priority and by last change.
+CREATE INDEX incident_priority ON incident(priority, id);
+CREATE INDEX incident_updated ON incident(updated_at, id);

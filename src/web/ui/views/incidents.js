@@ -18,22 +18,14 @@ const PAGE = 50;
 // Cursors of the pages seen, per filter set, for "previous page".
 const trail = new Map();
 
+// The server sorts the whole list (and pages it in that order).
 const SORTS = {
-  newest: null, // the server's order
-  priority: (a, b) => a.priority - b.priority || (a.ref < b.ref ? 1 : -1),
-  due: (a, b) => nextDue(a) - nextDue(b),
-  updated: (a, b) => (a.updated_at < b.updated_at ? 1 : -1),
-  ref: (a, b) => (a.ref < b.ref ? -1 : 1),
+  newest: true, priority: true, due: true, updated: true,
 };
 const SORT_KEYS = {
   newest: 'ui.sort.newest', priority: 'ui.sort.priority', due: 'ui.sort.due',
-  updated: 'ui.sort.updated', ref: 'ui.sort.ref',
+  updated: 'ui.sort.updated',
 };
-
-function nextDue(x) {
-  if (!['new', 'open', 'stalled'].includes(x.status)) return Infinity;
-  return new Date(x.sla.first_response_at ? x.sla.resolve_due : x.sla.response_due).getTime();
-}
 
 let orgCache = null;
 export async function orgList() {
@@ -139,16 +131,15 @@ export async function incidentListView(root, ctx) {
 
   let page;
   try {
-    page = await get(`/incidents${qs({ ...params, limit: PAGE, cursor })}`);
+    page = await get(`/incidents${qs({ ...params, ...(sort !== 'newest' ? { sort } : {}), limit: PAGE, cursor })}`);
   } catch (e) {
     replace(results, h('p', { class: 'error', role: 'alert', text: e.message }));
     return null;
   }
   if (!ctx.isCurrent()) return null;
   const items = page.items.slice();
-  if (SORTS[sort]) items.sort(SORTS[sort]);
 
-  const key = qs(params);
+  const key = qs({ ...params, sort });
   const seen = trail.get(key) || [''];
   const at = seen.indexOf(cursor);
   if (at < 0) seen.push(cursor);
@@ -164,7 +155,7 @@ export async function incidentListView(root, ctx) {
       'data-link': '', rel: 'next', id: 'next-page', text: t('ui.pager.next'),
     }) : null,
     h('a', {
-      href: `/api/v1/incidents${qs({ ...params, limit: 500, format: 'csv' })}`,
+      href: `/api/v1/incidents${qs({ ...params, ...(sort !== 'newest' ? { sort } : {}), limit: 500, format: 'csv' })}`,
       download: 'incidents.csv', class: 'csv', id: 'csv-export', text: t('ui.incidents.csv'),
     }));
 
