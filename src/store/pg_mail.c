@@ -175,6 +175,68 @@ pg_thread_list(struct store *st, struct arena *a, int64_t incident_id,
 
 /* ---- mail ---- */
 
+/* Files of a mail or a report: the same columns in two tables, numbered
+ * from 1 in the order given. */
+#define MAIL_ATTACH_SQL                                                        \
+	"INSERT INTO mail_attachment (mail_id, seq, sha256, filename, "        \
+	"content_type, size) VALUES ($1::bigint, (SELECT COALESCE(MAX(seq), "  \
+	"0) + 1 "                                                              \
+	"FROM mail_attachment WHERE mail_id = $1::bigint), $2, $3, $4, $5)"
+#define REPORT_ATTACH_SQL                                                      \
+	"INSERT INTO report_attachment (report_id, seq, sha256, filename, "    \
+	"content_type, size) VALUES ($1::bigint, (SELECT COALESCE(MAX(seq), "  \
+	"0) + 1 "                                                              \
+	"FROM report_attachment WHERE report_id = $1::bigint), $2, $3, $4, "   \
+	"$5)"
+#define MAIL_ATTACHMENTS_SQL                                                   \
+	"SELECT sha256, filename, content_type, size FROM mail_attachment "    \
+	"WHERE mail_id = $1::bigint ORDER BY seq"
+#define REPORT_ATTACHMENTS_SQL                                                 \
+	"SELECT sha256, filename, content_type, size FROM report_attachment "  \
+	"WHERE report_id = $1::bigint ORDER BY seq"
+
+static enum cs_err
+put_attachments(struct pg *p, const char *sql, int64_t owner,
+                const struct mail_attachment *f, size_t n)
+{
+	enum cs_err err;
+
+	for (size_t i = 0; i < n; i++) {
+		struct pgstmt *q = pg_prep(p, sql);
+
+		if (q == NULL)
+			return CS_E_DB;
+		pg_bind_i64(q, 1, owner);
+		pg_bind_str(q, 2, f[i].sha256);
+		pg_bind_str(q, 3, f[i].filename);
+		pg_bind_str(q, 4, f[i].content_type);
+		pg_bind_i64(q, 5, f[i].size);
+		if ((err = pg_run(p, q, "attachment_put")) != CS_OK)
+			return err;
+	}
+	return CS_OK;
+}
+
+static enum cs_err
+collect_attachments(struct pg *p, struct arena *a, const char *sql,
+                    int64_t owner, struct mail_attachment **items_out,
+                    size_t *n_out)
+{
+	struct pgstmt *q = pg_prep(p, sql);
+
+	if (q == NULL)
+		return CS_E_DB;
+	pg_bind_i64(q, 1, owner);
+	PG_COLLECT(p, a, q, struct mail_attachment, items_out, n_out,
+	           MAIL_ATTACHMENTS_MAX, {
+		           it_->sha256 = pg_col_str(p, a, q, 0);
+		           it_->filename = pg_col_str(p, a, q, 1);
+		           it_->content_type = pg_col_str(p, a, q, 2);
+		           it_->size = pg_col_i64(q, 3);
+	           });
+	return CS_OK;
+}
+
 #define MAIL_COLS                                                              \
 	"m.id, m.direction, m.state, m.message_id, m.in_reply_to, m.sender, "  \
 	"m.recipients, m.subject, m.raw_sha256, m.incident_id, i.ref, "        \
@@ -266,23 +328,9 @@ pg_mail_put(struct store *st, const struct mail *m, int64_t *id_out)
 	pg_bind_time(q, 20, m->sent_at);
 	if ((err = insert_id(p, q, "mail_put", &id)) != CS_OK)
 		return err;
-	for (size_t i = 0; i < m->n_attachments; i++) {
-		const struct mail_attachment *f = &m->attachments[i];
-
-		q = pg_prep(p, "INSERT INTO mail_attachment (mail_id, seq, "
-		               "sha256, filename, content_type, size) VALUES "
-		               "($1, $2, $3, $4, $5, $6)");
-		if (q == NULL)
-			return CS_E_DB;
-		pg_bind_i64(q, 1, id);
-		pg_bind_i64(q, 2, (int64_t)i + 1);
-		pg_bind_str(q, 3, f->sha256);
-		pg_bind_str(q, 4, f->filename);
-		pg_bind_str(q, 5, f->content_type);
-		pg_bind_i64(q, 6, f->size);
-		if ((err = pg_run(p, q, "mail_put")) != CS_OK)
-			return err;
-	}
+	if ((err = put_attachments(p, MAIL_ATTACH_SQL, id, m->attachments,
+	                           m->n_attachments)) != CS_OK)
+		return err;
 	*id_out = id;
 	return CS_OK;
 }
@@ -290,22 +338,8 @@ pg_mail_put(struct store *st, const struct mail *m, int64_t *id_out)
 static enum cs_err
 read_attachments(struct pg *p, struct arena *a, struct mail *m)
 {
-	struct pgstmt *q =
-	    pg_prep(p, "SELECT sha256, filename, content_type, size FROM "
-	               "mail_attachment WHERE mail_id = $1::bigint ORDER BY "
-	               "seq");
-
-	if (q == NULL)
-		return CS_E_DB;
-	pg_bind_i64(q, 1, m->id);
-	PG_COLLECT(p, a, q, struct mail_attachment, &m->attachments,
-	           &m->n_attachments, MAIL_ATTACHMENTS_MAX, {
-		           it_->sha256 = pg_col_str(p, a, q, 0);
-		           it_->filename = pg_col_str(p, a, q, 1);
-		           it_->content_type = pg_col_str(p, a, q, 2);
-		           it_->size = pg_col_i64(q, 3);
-	           });
-	return CS_OK;
+	return collect_attachments(p, a, MAIL_ATTACHMENTS_SQL, m->id,
+	                           &m->attachments, &m->n_attachments);
 }
 
 enum cs_err
@@ -406,51 +440,15 @@ enum cs_err
 pg_report_attach(struct store *st, int64_t report_id,
                  const struct mail_attachment *f, size_t n)
 {
-	struct pg *p = PG(st);
-	enum cs_err err;
-
-	for (size_t i = 0; i < n; i++) {
-		struct pgstmt *q = pg_prep(
-		    p,
-		    "INSERT INTO report_attachment (report_id, seq, sha256, "
-		    "filename, content_type, size) VALUES ($1::bigint, "
-		    "(SELECT COALESCE(MAX(seq), 0) + 1 FROM report_attachment "
-		    "WHERE report_id = $1::bigint), $2, $3, $4, $5)");
-
-		if (q == NULL)
-			return CS_E_DB;
-		pg_bind_i64(q, 1, report_id);
-		pg_bind_str(q, 2, f[i].sha256);
-		pg_bind_str(q, 3, f[i].filename);
-		pg_bind_str(q, 4, f[i].content_type);
-		pg_bind_i64(q, 5, f[i].size);
-		if ((err = pg_run(p, q, "report_attach")) != CS_OK)
-			return err;
-	}
-	return CS_OK;
+	return put_attachments(PG(st), REPORT_ATTACH_SQL, report_id, f, n);
 }
 
 enum cs_err
 pg_report_attachments(struct store *st, struct arena *a, int64_t report_id,
                       struct mail_attachment **items_out, size_t *n_out)
 {
-	struct pg *p = PG(st);
-	struct pgstmt *q =
-	    pg_prep(p, "SELECT sha256, filename, content_type, size FROM "
-	               "report_attachment WHERE report_id = $1::bigint ORDER "
-	               "BY seq");
-
-	if (q == NULL)
-		return CS_E_DB;
-	pg_bind_i64(q, 1, report_id);
-	PG_COLLECT(p, a, q, struct mail_attachment, items_out, n_out,
-	           MAIL_ATTACHMENTS_MAX, {
-		           it_->sha256 = pg_col_str(p, a, q, 0);
-		           it_->filename = pg_col_str(p, a, q, 1);
-		           it_->content_type = pg_col_str(p, a, q, 2);
-		           it_->size = pg_col_i64(q, 3);
-	           });
-	return CS_OK;
+	return collect_attachments(PG(st), a, REPORT_ATTACHMENTS_SQL, report_id,
+	                           items_out, n_out);
 }
 
 enum cs_err

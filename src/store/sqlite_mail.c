@@ -151,6 +151,65 @@ sq_thread_list(struct store *st, struct arena *a, int64_t incident_id,
 	return CS_OK;
 }
 
+/* Files of a mail or a report: the same columns in two tables, numbered
+ * from 1 in the order given. */
+#define MAIL_ATTACH_SQL                                                        \
+	"INSERT INTO mail_attachment (mail_id, seq, sha256, filename, "        \
+	"content_type, size) VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 "   \
+	"FROM mail_attachment WHERE mail_id = ?1), ?2, ?3, ?4, ?5)"
+#define REPORT_ATTACH_SQL                                                      \
+	"INSERT INTO report_attachment (report_id, seq, sha256, filename, "    \
+	"content_type, size) VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 "   \
+	"FROM report_attachment WHERE report_id = ?1), ?2, ?3, ?4, ?5)"
+#define MAIL_ATTACHMENTS_SQL                                                   \
+	"SELECT sha256, filename, content_type, size FROM mail_attachment "    \
+	"WHERE mail_id = ?1 ORDER BY seq"
+#define REPORT_ATTACHMENTS_SQL                                                 \
+	"SELECT sha256, filename, content_type, size FROM report_attachment "  \
+	"WHERE report_id = ?1 ORDER BY seq"
+
+static enum cs_err
+put_attachments(struct sq *s, const char *sql, int64_t owner,
+                const struct mail_attachment *f, size_t n)
+{
+	enum cs_err err;
+
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *q = sq_prep(s, sql);
+
+		if (q == NULL)
+			return CS_E_DB;
+		sqlite3_bind_int64(q, 1, owner);
+		sq_bind_str(q, 2, f[i].sha256);
+		sq_bind_str(q, 3, f[i].filename);
+		sq_bind_str(q, 4, f[i].content_type);
+		sqlite3_bind_int64(q, 5, f[i].size);
+		if ((err = sq_run(s, q, "attachment_put")) != CS_OK)
+			return err;
+	}
+	return CS_OK;
+}
+
+static enum cs_err
+collect_attachments(struct sq *s, struct arena *a, const char *sql,
+                    int64_t owner, struct mail_attachment **items_out,
+                    size_t *n_out)
+{
+	sqlite3_stmt *q = sq_prep(s, sql);
+
+	if (q == NULL)
+		return CS_E_DB;
+	sqlite3_bind_int64(q, 1, owner);
+	COLLECT(s, a, q, struct mail_attachment, items_out, n_out,
+	        MAIL_ATTACHMENTS_MAX, {
+		        it_->sha256 = sq_col_str(s, a, q, 0);
+		        it_->filename = sq_col_str(s, a, q, 1);
+		        it_->content_type = sq_col_str(s, a, q, 2);
+		        it_->size = sq_col_i64(q, 3);
+	        });
+	return CS_OK;
+}
+
 #define MAIL_COLS                                                              \
 	"m.id, m.direction, m.state, m.message_id, m.in_reply_to, m.sender, "  \
 	"m.recipients, m.subject, m.raw_sha256, m.incident_id, i.ref, "        \
@@ -232,23 +291,9 @@ sq_mail_put(struct store *st, const struct mail *m, int64_t *id_out)
 	if ((err = sq_run(s, q, "mail_put")) != CS_OK)
 		return err;
 	id = sqlite3_last_insert_rowid(s->db);
-	for (size_t i = 0; i < m->n_attachments; i++) {
-		const struct mail_attachment *f = &m->attachments[i];
-
-		q = sq_prep(s, "INSERT INTO mail_attachment (mail_id, seq, "
-		               "sha256, filename, content_type, size) VALUES "
-		               "(?1, ?2, ?3, ?4, ?5, ?6)");
-		if (q == NULL)
-			return CS_E_DB;
-		sqlite3_bind_int64(q, 1, id);
-		sqlite3_bind_int64(q, 2, (int64_t)i + 1);
-		sq_bind_str(q, 3, f->sha256);
-		sq_bind_str(q, 4, f->filename);
-		sq_bind_str(q, 5, f->content_type);
-		sqlite3_bind_int64(q, 6, f->size);
-		if ((err = sq_run(s, q, "mail_put")) != CS_OK)
-			return err;
-	}
+	if ((err = put_attachments(s, MAIL_ATTACH_SQL, id, m->attachments,
+	                           m->n_attachments)) != CS_OK)
+		return err;
 	*id_out = id;
 	return CS_OK;
 }
@@ -256,22 +301,8 @@ sq_mail_put(struct store *st, const struct mail *m, int64_t *id_out)
 static enum cs_err
 read_attachments(struct sq *s, struct arena *a, struct mail *m)
 {
-	sqlite3_stmt *q =
-	    sq_prep(s, "SELECT sha256, filename, content_type, "
-	               "size FROM mail_attachment WHERE mail_id = "
-	               "?1 ORDER BY seq");
-
-	if (q == NULL)
-		return CS_E_DB;
-	sqlite3_bind_int64(q, 1, m->id);
-	COLLECT(s, a, q, struct mail_attachment, &m->attachments,
-	        &m->n_attachments, MAIL_ATTACHMENTS_MAX, {
-		        it_->sha256 = sq_col_str(s, a, q, 0);
-		        it_->filename = sq_col_str(s, a, q, 1);
-		        it_->content_type = sq_col_str(s, a, q, 2);
-		        it_->size = sq_col_i64(q, 3);
-	        });
-	return CS_OK;
+	return collect_attachments(s, a, MAIL_ATTACHMENTS_SQL, m->id,
+	                           &m->attachments, &m->n_attachments);
 }
 
 enum cs_err
@@ -370,49 +401,15 @@ enum cs_err
 sq_report_attach(struct store *st, int64_t report_id,
                  const struct mail_attachment *f, size_t n)
 {
-	struct sq *s = SQ(st);
-	enum cs_err err;
-
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_stmt *q = sq_prep(
-		    s, "INSERT INTO report_attachment (report_id, seq, sha256, "
-		       "filename, content_type, size) VALUES (?1, (SELECT "
-		       "COALESCE(MAX(seq), 0) + 1 FROM report_attachment WHERE "
-		       "report_id = ?1), ?2, ?3, ?4, ?5)");
-
-		if (q == NULL)
-			return CS_E_DB;
-		sqlite3_bind_int64(q, 1, report_id);
-		sq_bind_str(q, 2, f[i].sha256);
-		sq_bind_str(q, 3, f[i].filename);
-		sq_bind_str(q, 4, f[i].content_type);
-		sqlite3_bind_int64(q, 5, f[i].size);
-		if ((err = sq_run(s, q, "report_attach")) != CS_OK)
-			return err;
-	}
-	return CS_OK;
+	return put_attachments(SQ(st), REPORT_ATTACH_SQL, report_id, f, n);
 }
 
 enum cs_err
 sq_report_attachments(struct store *st, struct arena *a, int64_t report_id,
                       struct mail_attachment **items_out, size_t *n_out)
 {
-	struct sq *s = SQ(st);
-	sqlite3_stmt *q = sq_prep(s, "SELECT sha256, filename, content_type, "
-	                             "size FROM report_attachment WHERE "
-	                             "report_id = ?1 ORDER BY seq");
-
-	if (q == NULL)
-		return CS_E_DB;
-	sqlite3_bind_int64(q, 1, report_id);
-	COLLECT(s, a, q, struct mail_attachment, items_out, n_out,
-	        MAIL_ATTACHMENTS_MAX, {
-		        it_->sha256 = sq_col_str(s, a, q, 0);
-		        it_->filename = sq_col_str(s, a, q, 1);
-		        it_->content_type = sq_col_str(s, a, q, 2);
-		        it_->size = sq_col_i64(q, 3);
-	        });
-	return CS_OK;
+	return collect_attachments(SQ(st), a, REPORT_ATTACHMENTS_SQL, report_id,
+	                           items_out, n_out);
 }
 
 enum cs_err
