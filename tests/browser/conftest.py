@@ -190,6 +190,18 @@ class Page:
     def console(self):
         return self.d.get_log("browser")
 
+    def screenshot(self, path, width):
+        """Saves the window as PNG under $CSIRTD_SCREENSHOTS (ctest sets
+        it to <build>/screenshots; unset: not saved)."""
+        out = os.environ.get("CSIRTD_SCREENSHOTS")
+        if not out:
+            return None
+        os.makedirs(out, exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_-]+", "_", path.strip("/")) or "home"
+        dest = os.path.join(out, f"{name}-{width}.png")
+        assert self.d.save_screenshot(dest), dest
+        return dest
+
 
 @pytest.fixture
 def page(request, browser, server):

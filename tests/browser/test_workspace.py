@@ -364,6 +364,7 @@ def test_every_page_without_console_errors(page):
             assert overflow <= 1, (path, width, overflow)
             bad = [e["message"] for e in page.console() if e["level"] == "SEVERE"]
             assert not bad, (path, bad)
+            page.screenshot(path, width)
     # the TLP labels are FIRST's colours on black
     page.d.set_window_size(1280, 720)
     page.open("/ui/incidents?tlp=AMBER")
@@ -374,6 +375,15 @@ def test_every_page_without_console_errors(page):
     # the CSV export carries the filters
     href = page.css("#csv-export").get_attribute("href")
     assert "format=csv" in href and "tlp=AMBER" in href
+
+
+def test_portal_pages_screenshots(page):
+    """The public pages in three languages, saved for review."""
+    for path in ("/", "/report", "/about"):
+        for lang in ("en", "eu", "ca"):
+            page.open(f"{path}?lang={lang}")
+            page.present("main h1")
+            page.screenshot(f"portal{path}-{lang}", 1280)
 
 
 def test_owner_and_members_are_picked_from_the_team(page):
