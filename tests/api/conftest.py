@@ -59,6 +59,7 @@ def _teardown(servers):
                 problems.append(f"sanitizer report in serve log of {s.data}:\n{s.log_tail()}")
         if s in lib.LIVE_SERVERS:
             lib.LIVE_SERVERS.remove(s)
+        lib.stop_gpg_agent(s.data / "gnupg")
     assert not problems, "\n\n".join(problems)
 
 

@@ -116,6 +116,15 @@ def describe(cp):
             f"\n--- stderr ---\n{cp.stderr}")
 
 
+def stop_gpg_agent(home):
+    """serve starts a gpg-agent for its data directory's GnuPG home (the
+    team key); a test run stops it with the server rather than leave one
+    agent per test behind."""
+    if Path(home).is_dir() and shutil.which("gpgconf"):
+        subprocess.run(["gpgconf", "--kill", "all"], env={**os.environ, "GNUPGHOME": str(home)},
+                       capture_output=True, timeout=30)
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
