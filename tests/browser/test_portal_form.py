@@ -25,6 +25,11 @@ def test_report_with_a_file(page, tmp_path):
     assert [(a["filename"], a["content_type"], a["sha256"]) for a in full["attachments"]] == [
         ("capture d'écran.png", "image/png", hashlib.sha256(shot).hexdigest())]
     assert api.get(f"/api/v1/reports/{rep['id']}/attachments/1").content == shot
+    # the handler finds it on the report's page in the workspace
+    page.login(path=f"/ui/reports/{rep['id']}")
+    a = page.visible("#report-files a.attachment")
+    assert a.text == "capture d'écran.png"
+    assert a.get_attribute("href").endswith(f"/api/v1/reports/{rep['id']}/attachments/1")
 
 
 def test_files_over_the_limit_are_refused_before_sending(page, tmp_path):

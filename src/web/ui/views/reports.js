@@ -100,6 +100,22 @@ function rsitOptions(none) {
   return opts;
 }
 
+// The files sent with a report: downloads for handlers (evidence is never
+// rendered), a count for viewers.
+function reportFiles(rep, canDownload) {
+  const files = rep.attachments || [];
+  if (!files.length) return null;
+  return h('section', { class: 'report-files', id: 'report-files', 'aria-labelledby': 'files-title' },
+    h('h2', { id: 'files-title', text: t('ui.reports.files', { n: files.length }) }),
+    canDownload ? h('ul', { class: 'mail-files' }, files.map((a) => h('li', {},
+      h('a', {
+        href: `/api/v1/reports/${rep.id}/attachments/${a.n}`, download: a.filename,
+        class: 'attachment', title: `${a.content_type} · SHA-256 ${a.sha256}`,
+      }, a.filename), ' ',
+      h('span', { class: 'muted small', text: t('ui.mail.bytes', { n: a.size }) }))))
+      : null);
+}
+
 export async function reportView(root, ctx) {
   const id = Number(ctx.params[0]);
   ctx.setTitle(`#${id}`);
@@ -141,7 +157,8 @@ export async function reportView(root, ctx) {
       h('dt', { text: t('ui.col.language') }), h('dd', { text: rep.language || '—' }),
       rep.triaged_by ? [h('dt', { text: t('ui.reports.triaged_by') }),
         h('dd', {}, rep.triaged_by, ' ', time(rep.triaged_at))] : null),
-    h('pre', { class: 'report-body', id: 'report-body', text: rep.body }));
+    h('pre', { class: 'report-body', id: 'report-body', text: rep.body }),
+    reportFiles(rep, write));
 
   let decide = null;
   const keys = {};
