@@ -32,6 +32,7 @@ static const struct command {
     {"demo", cmd_demo, "load a sample installation to explore"},
     {"mailgate", cmd_mailgate, "take in one e-mail from the MTA (stdin)"},
     {"mail", cmd_mail, "poll the mailboxes once; print the team key"},
+    {"ingest", cmd_ingest, "parse feed reports (--dry-run prints events)"},
     {"migrate", cmd_migrate, "apply or list database migrations"},
     {"config", cmd_config, "print the effective configuration"},
 };

@@ -35,6 +35,7 @@ int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_demo(struct cli *c, int argc, char **argv);
 int cmd_mailgate(struct cli *c, int argc, char **argv);
 int cmd_mail(struct cli *c, int argc, char **argv);
+int cmd_ingest(struct cli *c, int argc, char **argv);
 
 /* Opens the configured database and applies pending migrations. */
 int cli_open_store(struct cli *c, struct store **out);

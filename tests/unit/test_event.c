@@ -1,0 +1,149 @@
+/*
+ * test_event.c - the event model: typed fields, JSON round trips, refusals.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pipeline/event.h"
+
+static const char full[] =
+    "{\"time.source\":\"2024-01-01T00:00:00+00:00\","
+    "\"time.observation\":\"2024-01-02T03:04:05+00:00\","
+    "\"source.ip\":\"2001:db8::1\",\"source.port\":443,"
+    "\"source.asn\":4294967295,\"source.network\":\"10.0.0.0/8\","
+    "\"source.reverse_dns\":\"host.example.net\","
+    "\"source.url\":\"http://example.net/a?b\","
+    "\"source.geolocation.cc\":\"AT\",\"destination.ip\":\"192.0.2.1\","
+    "\"destination.port\":0,\"protocol.transport\":\"tcp\","
+    "\"classification.taxonomy\":\"vulnerable\","
+    "\"classification.type\":\"vulnerable-system\","
+    "\"feed.name\":\"Accessible-HTTP\",\"status\":\"online\","
+    "\"extra.severity\":\"high\",\"extra.s\":\"x\\u00e9\\\"\","
+    "\"extra.i\":-9223372036854775808,\"extra.f\":0.10000000000000001,"
+    "\"extra.b\":true,\"extra.c\":false,\"extra.severity2\":3,"
+    "\"__type\":\"Event\"}";
+
+static void
+test_round_trip(void **state)
+{
+	struct event_batch *b = event_batch_new(1 << 20);
+	struct event *ev, *ev2;
+	char why[EVENT_WHY_MAX], out[4096], out2[4096];
+	size_t n, n2;
+
+	(void)state;
+	assert_int_equal(event_from_json(b, full, strlen(full), &ev, why),
+	                 CS_OK);
+	assert_true(event_has(ev, EF_SOURCE_PORT));
+	assert_int_equal(ev->source_port, 443);
+	assert_int_equal(ev->source_asn, 4294967295u);
+	assert_int_equal(ev->time_source, 1704067200);
+	assert_string_equal(ev->str[EF_SEVERITY], "high");
+	assert_int_equal(event_get_extra(ev, "i")->u.i, INT64_MIN);
+	assert_true(event_get_extra(ev, "b")->u.b);
+	assert_int_equal(event_get_extra(ev, "f")->kind, XV_FLOAT);
+	assert_int_equal(event_to_text(ev, out, sizeof(out), &n), CS_OK);
+	assert_int_equal(event_from_json(b, out, n, &ev2, why), CS_OK);
+	assert_int_equal(event_to_text(ev2, out2, sizeof(out2), &n2), CS_OK);
+	assert_string_equal(out, out2);
+	assert_non_null(strstr(out, "\"extra.f\":0.10000000000000001"));
+	assert_non_null(strstr(out, "\"source.ip\":\"2001:db8::1\""));
+	event_batch_free(b);
+}
+
+static void
+refused(const char *json, const char *reason)
+{
+	struct event_batch *b = event_batch_new(1 << 20);
+	struct event *ev;
+	char why[EVENT_WHY_MAX];
+
+	assert_int_equal(event_from_json(b, json, strlen(json), &ev, why),
+	                 CS_E_INVAL);
+	if (strstr(why, reason) == NULL)
+		fail_msg("%s: got reason %s", json, why);
+	event_batch_free(b);
+}
+
+static void
+test_refusals(void **state)
+{
+	(void)state;
+	refused("[1]", "not a JSON object");
+	refused("{\"__type\":\"Report\"}", "__type");
+	refused("{\"source.ip\":\"1.2.3\",\"__type\":\"Event\"}", "source.ip");
+	refused("{\"source.port\":65536,\"__type\":\"Event\"}", "source.port");
+	refused("{\"source.port\":\"80\",\"__type\":\"Event\"}",
+	        "not an integer");
+	refused("{\"source.asn\":0,\"__type\":\"Event\"}", "source.asn");
+	refused("{\"time.source\":\"2024-02-30T00:00:00+00:00\","
+	        "\"__type\":\"Event\"}",
+	        "time.source");
+	refused("{\"source.url\":\"example.net\",\"__type\":\"Event\"}",
+	        "source.url");
+	refused("{\"source.geolocation.cc\":\"AUT\",\"__type\":\"Event\"}",
+	        "country");
+	refused("{\"source.reverse_dns\":\"1.2.3.4\",\"__type\":\"Event\"}",
+	        "address");
+	refused("{\"source.reverse_dns\":\"Host.example\",\"__type\":"
+	        "\"Event\"}",
+	        "canonical");
+	refused("{\"source.network\":\"10.0.0.0/33\",\"__type\":\"Event\"}",
+	        "source.network");
+	refused("{\"classification.type\":\"Bad Type\",\"__type\":\"Event\"}",
+	        "classification.type");
+	refused("{\"extra.x\":[1],\"__type\":\"Event\"}", "extra.x");
+	refused("{\"raw\":\"eA==\",\"__type\":\"Event\"}", "not supported");
+}
+
+static void
+test_time(void **state)
+{
+	int64_t t;
+	char out[26];
+
+	(void)state;
+	assert_true(event_time_parse("2024-01-01 00:00:00 UTC", 23, &t));
+	assert_int_equal(t, 1704067200);
+	assert_true(event_time_parse("2024-01-01T01:00:00+01:00", 25, &t));
+	assert_int_equal(t, 1704067200);
+	assert_true(event_time_parse("2024-02-29T00:00:00.123Z", 24, &t));
+	assert_false(event_time_parse("2023-02-29 00:00:00", 19, &t));
+	assert_false(event_time_parse("2024-01-01 24:00:00", 19, &t));
+	assert_false(event_time_parse("2024-01-01 00:00:00 CET", 23, &t));
+	event_time_format(1704067200, out);
+	assert_string_equal(out, "2024-01-01T00:00:00+00:00");
+}
+
+static void
+test_intern(void **state)
+{
+	struct event_batch *b = event_batch_new(1 << 20);
+	const char *a = event_batch_intern(b, "tcpx", 3),
+	           *c = event_batch_intern(b, "tcp", 3);
+
+	(void)state;
+	assert_ptr_equal(a, c);
+	assert_string_equal(a, "tcp");
+	event_batch_reset(b);
+	assert_int_equal(event_batch_used(b), 0);
+	event_batch_free(b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_time),
+	    cmocka_unit_test(test_intern),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
