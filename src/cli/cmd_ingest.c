@@ -2,7 +2,7 @@
  * cmd_ingest.c - csirtd ingest --feed shadowserver --schema PATH
  *                [--report NAME] [--dry-run] FILE...
  *
- * Parses reports into events. This slice has no event storage yet, so only
+ * Parses reports into events. Events are not stored yet, so only
  * --dry-run works: events go to stdout as IntelMQ JSON lines, malformed
  * records to stderr as FILE:LINE: reason, and a summary per run.
  */

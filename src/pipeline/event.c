@@ -284,7 +284,8 @@ event_time_parse(const char *s, size_t n, int64_t *out)
 	}
 	*out =
 	    days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
-	return true;
+	/* years 0001 to 9999 once in UTC: what the four-digit form can say */
+	return *out >= EVENT_TIME_MIN && *out <= EVENT_TIME_MAX;
 }
 
 void
@@ -293,8 +294,22 @@ event_time_format(int64_t t, char out[26])
 	time_t tt = (time_t)t;
 	struct tm tm;
 
+	if (t < EVENT_TIME_MIN || t > EVENT_TIME_MAX)
+		tt = (time_t)(t < EVENT_TIME_MIN ? EVENT_TIME_MIN
+		                                 : EVENT_TIME_MAX);
 	gmtime_r(&tt, &tm);
-	strftime(out, 26, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+	/* %Y does not pad years before 1000; the clamp above bounds every
+	 * field, the wider buffer only quiets the compiler */
+	{
+		char buf[64];
+
+		snprintf(buf, sizeof(buf),
+		         "%04d-%02d-%02dT%02d:%02d:%02d+00:00",
+		         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		         tm.tm_hour, tm.tm_min, tm.tm_sec);
+		memcpy(out, buf, 25);
+		out[25] = '\0';
+	}
 }
 
 static bool

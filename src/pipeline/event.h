@@ -168,6 +168,9 @@ const struct extra_value *event_get_extra(const struct event *ev,
 bool event_time_parse(const char *s, size_t n, int64_t *out);
 /* "YYYY-MM-DDTHH:MM:SS+00:00"; out holds at least 26 bytes. */
 void event_time_format(int64_t t, char out[26]);
+/* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: event times lie between */
+#define EVENT_TIME_MIN (-62135596800LL)
+#define EVENT_TIME_MAX 253402300799LL
 
 /* The JSON object; NULL only when jansson runs out of memory. */
 json_t *event_to_json(const struct event *ev);

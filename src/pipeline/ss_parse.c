@@ -731,7 +731,9 @@ take_record(struct parser *p)
 			goto toobig;
 	}
 	for (size_t i = 0; i < p->n_cols; i++) {
-		if (p->consumed[i] || p->len[i] == 0)
+		/* a column without a name cannot be named in extra */
+		if (p->consumed[i] || p->len[i] == 0 ||
+		    p->col_name[i][0] == '\0')
 			continue;
 		v.kind = V_STR;
 		v.s = p->rec + p->off[i];

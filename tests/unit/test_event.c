@@ -118,6 +118,15 @@ test_time(void **state)
 	assert_false(event_time_parse("2024-01-01 00:00:00 CET", 23, &t));
 	event_time_format(1704067200, out);
 	assert_string_equal(out, "2024-01-01T00:00:00+00:00");
+	/* early years keep four digits, so the text reads back */
+	assert_true(event_time_parse("0735-01-02 00:00:00", 19, &t));
+	event_time_format(t, out);
+	assert_string_equal(out, "0735-01-02T00:00:00+00:00");
+	/* outside years 1-9999 once in UTC: refused */
+	assert_false(event_time_parse("0001-01-01T00:00:00+01:00", 25, &t));
+	assert_false(event_time_parse("0000-06-01 00:00:00", 19, &t));
+	assert_true(event_time_parse("9999-12-31T23:59:59Z", 20, &t));
+	assert_false(event_time_parse("9999-12-31T23:59:59-01:00", 25, &t));
 }
 
 static void
