@@ -131,7 +131,7 @@ awk -v n="$N" -v dir="$tmp/msgs" -v pid="$$" 'BEGIN {
 	p[3] = "Related indicators: md5 44d88612fea8a8f36de82e1278abb02f, sha256 275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f, domains login-example-bank[.]com, cdn.update-check[.]net, and the lure sender billing@invoices.example.com.\n"
 	p[4] = "Please treat this report as TLP:AMBER. We can provide full packet captures on request. If the site is not cleaned within 48 hours we will block 203.0.113.0/24 at our edge.\n"
 	for (i = 1; i <= n; i++) {
-		f = sprintf("%s/%d.eml", dir, i)
+		f = dir "/" i ".eml"
 		printf "Return-Path: <abuse@reporter.example.net>\n" > f
 		printf "Received: from mx1.reporter.example.net ([198.51.100.7])\n\tby mail.example.org (Postfix) with ESMTPS id 4Xk2%06x\n\tfor <csirt@example.org>; Mon, 23 Nov 2026 09:12:00 +0000\n", i > f
 		printf "From: Reporter Bench <abuse@reporter.example.net>\nTo: CSIRT <csirt@example.org>\n" > f
