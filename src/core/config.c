@@ -68,6 +68,14 @@ check_langs(const char *v)
 }
 
 static bool
+check_tlp(const char *v)
+{
+	return strcmp(v, "clear") == 0 || strcmp(v, "green") == 0 ||
+	       strcmp(v, "amber") == 0 || strcmp(v, "amber+strict") == 0 ||
+	       strcmp(v, "red") == 0;
+}
+
+static bool
 check_level(const char *v)
 {
 	enum log_level l;
@@ -229,6 +237,17 @@ static const struct directive dirs[] = {
      N(report_attachment_max), 0, 64 << 20, NULL,
      "bytes of files one report form may carry (0: no files); they travel "
      "in base64, so max_body must be a third larger"},
+    {"pipeline", "shadowserver_schema", "CSIRTD_SHADOWSERVER_SCHEMA", T_STR,
+     S(shadowserver_schema), 0, 0, check_oneline,
+     "Shadowserver's intelmq.json schema file: its reports are parsed "
+     "as it describes them"},
+    {"pipeline", "tlp", "CSIRTD_EVENT_TLP", T_STR, S(event_tlp), 0, 0,
+     check_tlp,
+     "TLP of feed events (clear, green, amber, amber+strict, red); rules "
+     "may change it per event"},
+    {"pipeline", "retention", "CSIRTD_EVENT_RETENTION", T_DUR,
+     N(event_retention), 0, 3650 * 86400, NULL,
+     "feed reports older than this go with their events (0: kept)"},
     {"auth", "session_idle", "CSIRTD_SESSION_IDLE", T_DUR, N(session_idle), 60,
      30 * 86400, NULL, "a session ends after this long unused"},
     {"auth", "session_max", "CSIRTD_SESSION_MAX", T_DUR, N(session_max), 60,
@@ -290,6 +309,8 @@ config_defaults(struct config *c)
 	c->mail_sign = true;
 	c->report_window = 10 * 60;
 	c->report_attachment_max = 512 * 1024;
+	snprintf(c->event_tlp, sizeof(c->event_tlp), "amber");
+	c->event_retention = 180 * 86400;
 	c->session_idle = 8 * 3600;
 	c->session_max = 7 * 86400;
 	c->login_max_failures = 5;

@@ -52,6 +52,10 @@ struct config {
 	bool imap_tls;
 	int64_t imap_interval, mail_max_size;
 	bool mail_ack, mail_sign;
+	/* [pipeline] */
+	char shadowserver_schema[CONFIG_PATH];
+	char event_tlp[CONFIG_STR];
+	int64_t event_retention;
 	/* [auth] */
 	int64_t session_idle, session_max, login_window, login_lockout;
 	int login_max_failures, address_max_failures;

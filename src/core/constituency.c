@@ -556,6 +556,44 @@ constituency_lookup(struct constituency_index *ci, const char *kind,
 	return err;
 }
 
+static size_t
+asn_orgs(const struct snapshot *s, uint32_t asn, int64_t *orgs, size_t cap)
+{
+	size_t lo = 0, hi = s->nasns, n = 0;
+
+	while (lo < hi) { /* first entry with this asn */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->asns[mid].asn < asn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < s->nasns && s->asns[lo].asn == asn && n < cap; lo++)
+		orgs[n++] = s->asns[lo].org_id;
+	return n;
+}
+
+size_t
+constituency_match(struct constituency_index *ci, const struct ip_addr *ip,
+                   uint32_t asn, const char *fqdn, int64_t *orgs, size_t cap)
+{
+	struct snapshot *s;
+	size_t n = 0;
+
+	pthread_rwlock_rdlock(&ci->lock);
+	if ((s = ci->cur) != NULL) {
+		if (ip != NULL)
+			n = cidr_index_lookup(s->cidr, ip, orgs, cap, NULL);
+		if (n == 0 && asn != 0)
+			n = asn_orgs(s, asn, orgs, cap);
+		if (n == 0 && fqdn != NULL)
+			n = domidx_lookup(s->dom, fqdn, orgs, cap, NULL);
+	}
+	pthread_rwlock_unlock(&ci->lock);
+	return n < cap ? n : cap;
+}
+
 void
 constituency_index_stats(struct constituency_index *ci, size_t *blocks,
                          size_t *domains, size_t *asns, size_t *bytes)

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/cidr.h"
 #include "core/users.h"
 #include "core/verr.h"
 #include "store/store.h"
@@ -69,6 +70,14 @@ struct lookup_result {
 enum cs_err constituency_lookup(struct constituency_index *ci, const char *kind,
                                 const char *query, struct lookup_result *out,
                                 char *why_out, size_t why_len);
+/* The organisations an event concerns, for the pipeline: those of the most
+ * specific block holding ip (may be NULL); failing that, those of asn (0:
+ * none); failing that, those of the most specific domain at or above fqdn
+ * (normalised as events hold it; may be NULL). Returns how many were copied
+ * (at most cap); 0 before the first sync. Allocates nothing. */
+size_t constituency_match(struct constituency_index *ci,
+                          const struct ip_addr *ip, uint32_t asn,
+                          const char *fqdn, int64_t *orgs, size_t cap);
 void constituency_index_stats(struct constituency_index *ci, size_t *blocks,
                               size_t *domains, size_t *asns, size_t *bytes);
 

@@ -69,6 +69,15 @@ csv_out_row(struct csv_out *c, const char *const *fields, size_t n)
 }
 
 /* An arena copy of s; on a full arena "" and the export becomes a 413. */
+void
+csv_out_raw(struct csv_out *c, const char *s, size_t n)
+{
+	if (!reserve(c, n))
+		return;
+	memcpy(c->buf + c->len, s, n);
+	c->len += n;
+}
+
 static const char *
 cell(struct csv_out *c, char *s)
 {
@@ -201,6 +210,7 @@ static const char *
 next_link(struct request *req, const struct csv_out *c, int64_t last_key)
 {
 	struct page plain = {0};
+	const char *format = req_query(req, "format"); /* csv or jsonl */
 	char enc[64], *q;
 	size_t len = put_param(req, NULL, "limit");
 
@@ -213,8 +223,9 @@ next_link(struct request *req, const struct csv_out *c, int64_t last_key)
 		len += put_param(req, q + len, c->keep[i]);
 	q[len] = '\0';
 	cursor_encode(c->page != NULL ? c->page : &plain, last_key, enc);
-	return arena_printf(req->a, "<?%sformat=csv&cursor=%s>; rel=\"next\"",
-	                    q, enc);
+	return arena_printf(
+	    req->a, "<?%sformat=%s&cursor=%s>; rel=\"next\"", q,
+	    format && strcmp(format, "jsonl") == 0 ? "jsonl" : "csv", enc);
 }
 
 void
@@ -236,8 +247,9 @@ csv_out_reply(struct request *req, struct csv_out *c, const char *filename,
 	v = arena_printf(req->a, "attachment; filename=\"%s\"", filename);
 	if (v != NULL)
 		req_add_header(req, "Content-Disposition", v);
-	reply(req, 200, "text/csv; charset=utf-8", c->buf ? c->buf : "",
-	      c->len);
+	reply(req, 200,
+	      c->content_type ? c->content_type : "text/csv; charset=utf-8",
+	      c->buf ? c->buf : "", c->len);
 }
 
 size_t

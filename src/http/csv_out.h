@@ -33,6 +33,9 @@ struct csv_out {
 	 * besides limit: the list's filters; NULL when it has none */
 	const char *const *keep;
 	const struct page *page; /* set by csv_out_page: a keyed cursor */
+	/* the reply's type; NULL: text/csv (JSON Lines exports set
+	 * application/x-ndjson and write with csv_out_raw) */
+	const char *content_type;
 };
 
 void csv_out_init(struct csv_out *c, struct arena *a);
@@ -41,6 +44,9 @@ void csv_out_start(struct csv_out *c, struct arena *a, const char *const *head,
                    size_t n);
 /* One record; NULL fields are written empty. */
 void csv_out_row(struct csv_out *c, const char *const *fields, size_t n);
+
+/* n bytes as they are (a JSON line and its newline). */
+void csv_out_raw(struct csv_out *c, const char *s, size_t n);
 
 /* Cells, allocated from c's arena. */
 const char *csv_out_int(struct csv_out *c, int64_t v);

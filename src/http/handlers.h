@@ -93,6 +93,10 @@ void api_observables_extract(struct request *req);
 
 /* api_mail.c */
 void api_mail_list(struct request *req);
+void api_events_list(struct request *req);
+void api_feed_reports_list(struct request *req);
+void api_feed_reports_get(struct request *req);
+void api_feed_reports_malformed(struct request *req);
 void api_mail_get(struct request *req);
 void api_mail_raw(struct request *req);
 void api_mail_attachment(struct request *req);

@@ -95,6 +95,11 @@ static const struct route routes[] = {
      api_reports_observables},
     {"GET", "/api/v1/reports/{id}/attachments/{n}", ACCESS_HANDLER,
      api_reports_attachment},
+    {"GET", "/api/v1/events", ACCESS_USER, api_events_list},
+    {"GET", "/api/v1/feed-reports", ACCESS_TEAM, api_feed_reports_list},
+    {"GET", "/api/v1/feed-reports/{id}", ACCESS_TEAM, api_feed_reports_get},
+    {"GET", "/api/v1/feed-reports/{id}/malformed", ACCESS_TEAM,
+     api_feed_reports_malformed},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -643,20 +643,235 @@ fail:
 	return NULL;
 }
 
+/*
+ * event_to_text writes the line itself: it is the pipeline's hot path (every
+ * stored event), where building a jansson object costs more than parsing
+ * the record. The output is byte for byte what json_dumpb(event_to_json(),
+ * JSON_COMPACT | JSON_PRESERVE_ORDER) gives (test_event checks it): keys in
+ * event_to_json's order, jansson's escapes (\uXXXX in upper case for other
+ * control characters, '/' and UTF-8 as they are) and its reals (%.17g, ".0"
+ * added to an integral value, no '+' or leading zeros in the exponent).
+ */
+struct textbuf {
+	char *p;
+	size_t n, cap;
+	bool full;
+};
+
+static void
+tb_put(struct textbuf *t, const char *s, size_t n)
+{
+	if (t->full || t->cap - t->n < n + 1) {
+		t->full = true;
+		return;
+	}
+	memcpy(t->p + t->n, s, n);
+	t->n += n;
+}
+
+/* s's content escaped, without quotes */
+static void
+tb_esc(struct textbuf *t, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *run = s;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[6];
+		size_t en = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		tb_put(t, run, (size_t)(s - run));
+		run = s + 1;
+		esc[0] = '\\';
+		switch (c) {
+		case '"':
+		case '\\':
+			esc[1] = (char)c;
+			break;
+		case '\b':
+			esc[1] = 'b';
+			break;
+		case '\f':
+			esc[1] = 'f';
+			break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			en = 6;
+		}
+		tb_put(t, esc, en);
+	}
+	tb_put(t, run, (size_t)(s - run));
+}
+
+static void
+tb_str(struct textbuf *t, const char *s)
+{
+	tb_put(t, "\"", 1);
+	tb_esc(t, s);
+	tb_put(t, "\"", 1);
+}
+
+static void
+tb_int(struct textbuf *t, int64_t v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof(b), "%lld", (long long)v);
+
+	tb_put(t, b, (size_t)n);
+}
+
+static bool
+tb_real(struct textbuf *t, double v)
+{
+	char b[40], *e;
+	int n;
+
+	if (!isfinite(v))
+		return false;
+	n = snprintf(b, sizeof(b) - 3, "%.17g", v);
+	if (strchr(b, '.') == NULL && strchr(b, 'e') == NULL) {
+		memcpy(b + n, ".0", 3);
+		n += 2;
+	}
+	if ((e = strchr(b, 'e')) != NULL) {
+		char *start = e + 1, *end = start + 1;
+
+		if (*start == '-')
+			start++;
+		while (*end == '0')
+			end++;
+		if (end != start) {
+			memmove(start, end, (size_t)(b + n - end) + 1);
+			n -= (int)(end - start);
+		}
+	}
+	tb_put(t, b, (size_t)n);
+	return true;
+}
+
+static bool
+tb_extra(struct textbuf *t, const struct extra_value *x)
+{
+	switch (x->kind) {
+	case XV_STRING:
+		tb_str(t, x->u.s);
+		return true;
+	case XV_INT:
+		tb_int(t, x->u.i);
+		return true;
+	case XV_FLOAT:
+		return tb_real(t, x->u.f);
+	default:
+		tb_put(t, x->u.b ? "true" : "false", x->u.b ? 4 : 5);
+		return true;
+	}
+}
+
+/* The typed field an extra key stands for (severity, product.*), when
+ * that field is present: jansson would give the key once. */
+static bool
+extra_shadows_field(const struct event *ev, const char *key)
+{
+	enum event_field f;
+	char name[EVENT_VALUE_MAX];
+
+	if (key[0] != 's' && key[0] != 'p')
+		return false;
+	snprintf(name, sizeof(name), "extra.%s", key);
+	return event_field_lookup(name, &f) && event_has(ev, f);
+}
+
 enum cs_err
 event_to_text(const struct event *ev, char *out, size_t cap, size_t *len_out)
 {
-	json_t *o = event_to_json(ev);
-	size_t n;
+	struct textbuf t = {out, 0, cap, false};
+	char buf[CIDR_TEXT_MAX];
+	bool first = true;
 
-	if (o == NULL)
-		return CS_E_INTERNAL;
-	n = json_dumpb(o, out, cap, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	if (n == 0 || n >= cap)
+	tb_put(&t, "{", 1);
+	for (int i = 0; i < EF_COUNT; i++) {
+		enum event_field f = (enum event_field)i;
+		const struct extra_value *x = NULL;
+
+		if (!event_has(ev, f))
+			continue;
+		if (!first)
+			tb_put(&t, ",", 1);
+		first = false;
+		tb_str(&t, fields[f].name);
+		tb_put(&t, ":", 1);
+		if (f >= EF_SEVERITY &&
+		    (x = event_get_extra(ev, fields[f].name + 6)) != NULL) {
+			/* a later extra of the same name replaced the value
+			 * where the key stands */
+			if (!tb_extra(&t, x))
+				return CS_E_INTERNAL;
+			continue;
+		}
+		switch (fields[f].type) {
+		case ET_TIME:
+			event_time_format(f == EF_TIME_SOURCE
+			                      ? ev->time_source
+			                      : ev->time_observation,
+			                  buf);
+			tb_str(&t, buf);
+			break;
+		case ET_IP:
+			ip_format(f == EF_SOURCE_IP ? &ev->source_ip
+			                            : &ev->dest_ip,
+			          buf, sizeof(buf));
+			tb_str(&t, buf);
+			break;
+		case ET_NETWORK:
+			cidr_format(&ev->source_network, buf, sizeof(buf));
+			tb_str(&t, buf);
+			break;
+		case ET_PORT:
+			tb_int(&t, f == EF_SOURCE_PORT ? ev->source_port
+			                               : ev->dest_port);
+			break;
+		case ET_ASN:
+			tb_int(&t, f == EF_SOURCE_ASN ? ev->source_asn
+			                              : ev->dest_asn);
+			break;
+		default:
+			tb_str(&t, ev->str[f]);
+		}
+	}
+	for (size_t i = 0; i < ev->n_extra; i++) {
+		const struct extra *x = &ev->extra[i];
+
+		if (extra_shadows_field(ev, x->key))
+			continue;
+		if (!first)
+			tb_put(&t, ",", 1);
+		first = false;
+		tb_put(&t, "\"extra.", 7);
+		tb_esc(&t, x->key);
+		tb_put(&t, "\":", 2);
+		if (!tb_extra(&t, &x->v))
+			return CS_E_INTERNAL;
+	}
+	tb_put(&t, first ? "\"__type\":\"Event\"}" : ",\"__type\":\"Event\"}",
+	       first ? 17 : 18);
+	if (t.full)
 		return CS_E_TOOBIG;
-	out[n] = '\0';
-	*len_out = n;
+	out[t.n] = '\0';
+	*len_out = t.n;
 	return CS_OK;
 }
 

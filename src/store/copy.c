@@ -54,6 +54,11 @@ static const char *const tables[] = {
     "mail",
     "mail_attachment",
     "report_attachment",
+    "feed_report",
+    "feed_malformed",
+    "feed_event",
+    "notification",
+    "notify_cursor",
     "ref_counter",
     "asset_version",
 };

@@ -350,4 +350,32 @@ enum cs_err pg_report_attachments(struct store *st, struct arena *a,
 enum cs_err pg_mail_by_raw(struct store *st, const char *sha256,
                            int64_t *id_out);
 
+enum cs_err pg_feed_report_put(struct store *st, const struct feed_report *r,
+                               int64_t *id_out);
+enum cs_err pg_feed_report_get(struct store *st, struct arena *a, int64_t id,
+                               struct feed_report *out);
+enum cs_err pg_feed_report_find(struct store *st, struct arena *a,
+                                const char *feed, const char *sha256,
+                                struct feed_report *out);
+enum cs_err pg_feed_report_list(struct store *st, struct arena *a,
+                                const char *feed, const char *state,
+                                const struct page *p,
+                                struct feed_report **items_out, size_t *n_out);
+enum cs_err pg_feed_report_update(struct store *st, const struct feed_report *r,
+                                  int64_t expect_records);
+enum cs_err pg_event_append(struct store *st, int64_t report_id,
+                            const char *feed, int64_t stored_at,
+                            const struct stored_event *ev, size_t n);
+enum cs_err pg_event_list(struct store *st, struct arena *a,
+                          const struct event_filter *f, const struct page *p,
+                          struct event_row **items_out, size_t *n_out);
+enum cs_err pg_feed_malformed_add(struct store *st, int64_t report_id,
+                                  int64_t line, const char *reason);
+enum cs_err pg_feed_malformed_list(struct store *st, struct arena *a,
+                                   int64_t report_id, const struct page *p,
+                                   struct feed_malformed **items_out,
+                                   size_t *n_out);
+enum cs_err pg_feed_expire(struct store *st, const char *feed, int64_t before,
+                           int64_t *reports_out, int64_t *events_out);
+
 #endif

@@ -26,7 +26,7 @@
 #include "core/err.h"
 #include "core/incident.h"
 
-#define STORE_OPS_VERSION 10
+#define STORE_OPS_VERSION 11
 
 enum role {
 	ROLE_ADMIN,
@@ -298,6 +298,62 @@ struct mail {
 struct mail_filter {
 	const char *state, *direction;  /* NULL = any */
 	int64_t incident_id, thread_id; /* 0 = any */
+};
+
+/* the event pipeline (version 11) */
+struct feed_report {
+	int64_t id;
+	const char *feed;   /* the feed's name */
+	const char *report; /* the report kind within the feed, or "" */
+	const char *source; /* file name, URL or message it came from */
+	const char *sha256; /* of the content */
+	int64_t size;
+	const char *state; /* queued, running, done, failed */
+	/* records: the checkpoint, records whose outcome is committed */
+	int64_t records, events, stored, malformed, dropped, duplicates;
+	const char *error; /* NULL when none */
+	const char *spool; /* received content kept for processing, or NULL */
+	int64_t received_at, started_at, finished_at; /* 0 = not yet */
+};
+
+#define EVENT_IP_BYTES 16
+
+/* An event as stored: the columns filters use, and the event itself as
+ * an IntelMQ JSON line. */
+struct stored_event {
+	int64_t org_id; /* 0: concerns no known organisation */
+	int64_t time_source;
+	bool has_time;
+	bool has_ip; /* source_ip: 16 bytes, IPv4 as ::ffff:a.b.c.d */
+	uint8_t source_ip[EVENT_IP_BYTES];
+	int64_t source_asn;                       /* 0: none */
+	const char *taxonomy, *type, *identifier; /* NULL: none */
+	const char *tlp;
+	bool notify;
+	const char *data;
+	size_t data_len;
+};
+
+struct event_row {
+	int64_t id, report_id, org_id, stored_at;
+	const char *feed, *tlp, *org_short; /* org_short NULL without org */
+	const char *data;
+	bool notify;
+};
+
+struct event_filter {
+	int64_t org_id;    /* 0 = any, -1 = events of no organisation */
+	int64_t report_id; /* 0 = any */
+	const char *feed, *taxonomy, *type, *identifier; /* NULL = any */
+	bool has_range; /* source_ip within lo..hi (16-byte form) */
+	uint8_t ip_lo[EVENT_IP_BYTES], ip_hi[EVENT_IP_BYTES];
+	int64_t since, until; /* time.source bounds, inclusive; 0 = open */
+	bool hide_red;        /* leave TLP:RED events out */
+};
+
+struct feed_malformed {
+	int64_t line;
+	const char *reason;
 };
 
 struct store;
@@ -638,6 +694,53 @@ struct store_ops {
 	                                  int64_t report_id,
 	                                  struct mail_attachment **items_out,
 	                                  size_t *n_out);
+
+	/* ---- version 11: the event pipeline ---- */
+	/* CS_E_CONFLICT when the feed already has a report with this
+	 * sha256 */
+	enum cs_err (*feed_report_put)(struct store *,
+	                               const struct feed_report *,
+	                               int64_t *id_out);
+	enum cs_err (*feed_report_get)(struct store *, struct arena *,
+	                               int64_t id, struct feed_report *out);
+	enum cs_err (*feed_report_find)(struct store *, struct arena *,
+	                                const char *feed, const char *sha256,
+	                                struct feed_report *out);
+	/* feed NULL = every feed; state NULL = any; newest first */
+	enum cs_err (*feed_report_list)(struct store *, struct arena *,
+	                                const char *feed, const char *state,
+	                                const struct page *,
+	                                struct feed_report **items_out,
+	                                size_t *n_out);
+	/* state, counters, error, spool and times from *r; with
+	 * expect_records >= 0, only while the stored checkpoint is that
+	 * (CS_E_STALE otherwise) */
+	enum cs_err (*feed_report_update)(struct store *,
+	                                  const struct feed_report *r,
+	                                  int64_t expect_records);
+	/* appends n events of a report in one statement round */
+	enum cs_err (*event_append)(struct store *, int64_t report_id,
+	                            const char *feed, int64_t stored_at,
+	                            const struct stored_event *ev, size_t n);
+	/* newest first */
+	enum cs_err (*event_list)(struct store *, struct arena *,
+	                          const struct event_filter *,
+	                          const struct page *,
+	                          struct event_row **items_out, size_t *n_out);
+	/* a record already listed for the line is kept */
+	enum cs_err (*feed_malformed_add)(struct store *, int64_t report_id,
+	                                  int64_t line, const char *reason);
+	/* in line order */
+	enum cs_err (*feed_malformed_list)(struct store *, struct arena *,
+	                                   int64_t report_id,
+	                                   const struct page *,
+	                                   struct feed_malformed **items_out,
+	                                   size_t *n_out);
+	/* deletes the feed's reports received before `before`, with their
+	 * events; counts what went */
+	enum cs_err (*feed_expire)(struct store *, const char *feed,
+	                           int64_t before, int64_t *reports_out,
+	                           int64_t *events_out);
 };
 
 /* Every backend starts its connection struct with this. */

@@ -221,7 +221,11 @@ sq_open(const char *url, struct store **out)
 	if (strcmp(path, ":memory:") != 0 &&
 	    (err = exec(s, "PRAGMA journal_mode = WAL")) != CS_OK)
 		goto out;
-	err = exec(s, "PRAGMA synchronous = FULL");
+	if ((err = exec(s, "PRAGMA synchronous = FULL")) != CS_OK)
+		goto out;
+	/* room for the B-tree pages bulk writes touch (event batches):
+	 * allocated as used, up to 64 MiB per connection */
+	err = exec(s, "PRAGMA cache_size = -65536");
 out:
 	if (err != CS_OK) {
 		sq_close(&s->base);
@@ -501,4 +505,14 @@ const struct store_ops store_sqlite_ops = {
     .report_attach = sq_report_attach,
     .mail_by_raw = sq_mail_by_raw,
     .report_attachments = sq_report_attachments,
+    .feed_report_put = sq_feed_report_put,
+    .feed_report_get = sq_feed_report_get,
+    .feed_report_find = sq_feed_report_find,
+    .feed_report_list = sq_feed_report_list,
+    .feed_report_update = sq_feed_report_update,
+    .event_append = sq_event_append,
+    .event_list = sq_event_list,
+    .feed_malformed_add = sq_feed_malformed_add,
+    .feed_malformed_list = sq_feed_malformed_list,
+    .feed_expire = sq_feed_expire,
 };

@@ -69,6 +69,17 @@ on_event(const struct event *ev, void *ctx)
 	((struct counts *)ctx)->events++;
 	if (event_to_text(ev, a, sizeof(a), &na) != CS_OK)
 		return; /* too large to write: a limit, not a bug */
+	{
+		/* the direct writer agrees with jansson's */
+		json_t *o = event_to_json(ev);
+		char *d = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)
+		            : NULL;
+
+		if (d == NULL || strlen(d) != na || memcmp(d, a, na) != 0)
+			abort();
+		free(d);
+		json_decref(o);
+	}
 	event_batch_reset(scratch);
 	if (event_from_json(scratch, a, na, &back, why) != CS_OK ||
 	    event_to_text(back, b, sizeof(b), &nb) != CS_OK || na != nb ||

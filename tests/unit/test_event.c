@@ -5,9 +5,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "pipeline/event.h"
 
@@ -53,6 +55,82 @@ test_round_trip(void **state)
 	assert_string_equal(out, out2);
 	assert_non_null(strstr(out, "\"extra.f\":0.10000000000000001"));
 	assert_non_null(strstr(out, "\"source.ip\":\"2001:db8::1\""));
+	event_batch_free(b);
+}
+
+/* event_to_text writes what jansson would, for awkward values too */
+static void
+test_writer_matches_jansson(void **state)
+{
+	static const double reals[] = {
+	    0.1,    3.0,         -2.5e-10, 1e300,  1e21,
+	    1e-300, 123456789.0, -0.0,     5e-324, 1.7976931348623157e308};
+	static const char *const strs[] = {
+	    "x", "a\"b\\c/d", "\x01\x1f\b\f\n\r\t", "\x7f caf\xc3\xa9",
+	    "\xe2\x80\xa8 \xf0\x9f\x98\x80"};
+	struct event_batch *b = event_batch_new(1 << 20);
+	char out[8192], why[EVENT_WHY_MAX];
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(reals) / sizeof(reals[0]); i++) {
+		for (size_t j = 0; j < sizeof(strs) / sizeof(strs[0]); j++) {
+			struct event *ev;
+			struct extra_value v;
+			json_t *o;
+			char *d;
+
+			event_batch_reset(b);
+			assert_int_equal(event_new(b, &ev), CS_OK);
+			assert_int_equal(event_set_text(b, ev, EF_SOURCE_URL,
+			                                "http://a/", 9, why),
+			                 CS_OK);
+			assert_int_equal(
+			    event_set_text(b, ev, EF_EVENT_DESCRIPTION_TEXT,
+			                   strs[j], strlen(strs[j]), why),
+			    CS_OK);
+			assert_int_equal(
+			    event_set_text(b, ev, EF_SEVERITY, "low", 3, why),
+			    CS_OK);
+			v.kind = XV_FLOAT;
+			v.u.f = reals[i];
+			assert_int_equal(event_set_extra(ev, "r", v), CS_OK);
+			v.kind = XV_STRING;
+			v.u.s = event_batch_intern(b, strs[j], strlen(strs[j]));
+			assert_int_equal(
+			    event_set_extra(
+			        ev,
+			        event_batch_intern(b, strs[j], strlen(strs[j])),
+			        v),
+			    CS_OK);
+			/* an extra standing for a typed field: one key */
+			v.u.s = "high";
+			assert_int_equal(event_set_extra(ev, "severity", v),
+			                 CS_OK);
+			assert_int_equal(
+			    event_to_text(ev, out, sizeof(out), &n), CS_OK);
+			assert_non_null(o = event_to_json(ev));
+			assert_non_null(
+			    d = json_dumps(o,
+			                   JSON_COMPACT | JSON_PRESERVE_ORDER));
+			assert_string_equal(out, d);
+			assert_int_equal(strlen(d), n);
+			free(d);
+			json_decref(o);
+		}
+	}
+	/* too small a buffer is refused, not cut */
+	{
+		struct event *ev;
+
+		event_batch_reset(b);
+		assert_int_equal(event_new(b, &ev), CS_OK);
+		assert_int_equal(
+		    event_set_text(b, ev, EF_SOURCE_URL, "http://a/", 9, why),
+		    CS_OK);
+		assert_int_equal(event_to_text(ev, out, 20, &n), CS_E_TOOBIG);
+		assert_int_equal(event_to_text(ev, out, 0, &n), CS_E_TOOBIG);
+	}
 	event_batch_free(b);
 }
 
@@ -150,6 +228,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_writer_matches_jansson),
 	    cmocka_unit_test(test_time),
 	    cmocka_unit_test(test_intern),
 	};

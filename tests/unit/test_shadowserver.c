@@ -30,9 +30,19 @@ on_event(const struct event *ev, void *ctx)
 	struct got *g = ctx;
 	size_t n;
 
+	json_t *o;
+	char *dumped;
+
 	g->events++;
 	assert_int_equal(event_to_text(ev, g->json, sizeof(g->json), &n),
 	                 CS_OK);
+	/* the direct writer and jansson agree byte for byte */
+	assert_non_null(o = event_to_json(ev));
+	assert_non_null(dumped =
+	                    json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER));
+	assert_string_equal(g->json, dumped);
+	free(dumped);
+	json_decref(o);
 }
 
 static void
