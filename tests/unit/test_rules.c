@@ -957,6 +957,56 @@ test_syntax_forms(void **state)
 	rules_put(r);
 }
 
+static bool
+in_block(const char *p, const char *end, const char *needle)
+{
+	const char *q = strstr(p, needle);
+
+	return q != NULL && q < end;
+}
+
+/* Every example in docs/rules.md loads (the skeleton and the error
+ * samples aside), so the analysts' reference cannot drift from the code. */
+static void
+test_doc_examples(void **state)
+{
+	const char *src = getenv("CS_SOURCE_DIR");
+	char path[4096], why[RULES_WHY_MAX], *doc, *p, *end;
+	int examples = 0;
+	size_t n;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/docs/rules.md",
+	         src != NULL ? src : ".");
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	doc = xcalloc(1, 1 << 20);
+	n = fread(doc, 1, (1 << 20) - 1, f);
+	fclose(f);
+	assert_true(n > 0);
+	for (p = doc; (p = strstr(p, "\n```\n")) != NULL; p = end + 5) {
+		struct rules *r = NULL;
+
+		p += 5;
+		end = strstr(p, "\n```\n");
+		assert_non_null(end);
+		if (!in_block(p, end, "rule \"") ||
+		    in_block(p, end, "CONDITION") ||
+		    in_block(p, end, "rules.conf:"))
+			continue;
+		if (rules_load_text("rules.md", p, (size_t)(end - p) + 1, &r,
+		                    why) != CS_OK)
+			fail_msg("example at offset %ld: %s", (long)(p - doc),
+			         why);
+		assert_true(rules_count(r) > 0);
+		rules_put(r);
+		examples++;
+	}
+	assert_int_equal(examples, 3);
+	free(doc);
+}
+
 int
 main(void)
 {
@@ -982,6 +1032,7 @@ main(void)
 	    cmocka_unit_test(test_reload),
 	    cmocka_unit_test(test_concurrent_reload),
 	    cmocka_unit_test(test_syntax_forms),
+	    cmocka_unit_test(test_doc_examples),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
