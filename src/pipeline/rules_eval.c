@@ -164,6 +164,39 @@ in_ints(const struct node *n, int64_t v)
 	return false;
 }
 
+/* strcmp() == 0, with the first byte compared inline: most unequal
+ * strings differ there. */
+static inline bool
+str_eq(const char *a, const char *b)
+{
+	return a[0] == b[0] && strcmp(a, b) == 0;
+}
+
+static inline bool
+has(const struct event *ev, enum event_field f)
+{
+	return (ev->present >> f) & 1;
+}
+
+/* The extra pair with this key, or NULL (event_get_extra() with the first
+ * byte compared inline). */
+static const struct extra *
+find_slot(const struct event *ev, const char *key)
+{
+	for (size_t i = 0; i < ev->n_extra; i++)
+		if (str_eq(ev->extra[i].key, key))
+			return &ev->extra[i];
+	return NULL;
+}
+
+static const struct extra_value *
+find_extra(const struct event *ev, const char *key)
+{
+	const struct extra *x = find_slot(ev, key);
+
+	return x != NULL ? &x->v : NULL;
+}
+
 static bool
 in_strs(const struct node *n, const char *s)
 {
@@ -231,7 +264,7 @@ extra_eq(const struct extra_value *x, const struct lit *l)
 {
 	switch (l->kind) {
 	case L_STR:
-		return x->kind == XV_STRING && strcmp(x->u.s, l->u.s) == 0;
+		return x->kind == XV_STRING && str_eq(x->u.s, l->u.s);
 	case L_BOOL:
 		return x->kind == XV_BOOL && x->u.b == l->u.b;
 	case L_INT:
@@ -287,7 +320,7 @@ cmp_typed(const struct node *n, const struct event *ev, struct rules_ctx *ctx,
 {
 	enum event_field f = n->fld.f;
 
-	switch (event_field_type(f)) {
+	switch (n->fld.ty) {
 	case ET_PORT:
 	case ET_ASN:
 	case ET_TIME: {
@@ -327,7 +360,7 @@ cmp_typed(const struct node *n, const struct event *ev, struct rules_ctx *ctx,
 		switch (n->op) {
 		case OP_EQ:
 		case OP_NE:
-			return strcmp(s, n->v.u.s) == 0;
+			return str_eq(s, n->v.u.s);
 		case OP_IN:
 		case OP_NIN:
 			return in_strs(n, s);
@@ -365,16 +398,16 @@ eval_node(const struct node *n, const struct event *ev, struct rules_ctx *ctx,
 		return !eval_node(n->a, ev, ctx, errors);
 	case N_EXISTS:
 	case N_MISSING:
-		present = n->fld.extra ? event_get_extra(ev, n->fld.key) != NULL
-		                       : event_has(ev, n->fld.f);
+		present = n->fld.extra ? find_extra(ev, n->fld.key) != NULL
+		                       : has(ev, n->fld.f);
 		return present == (n->kind == N_EXISTS);
 	case N_CMP:
 		if (n->fld.extra) {
-			x = event_get_extra(ev, n->fld.key);
+			x = find_extra(ev, n->fld.key);
 			hit = x != NULL && cmp_extra(n, x, ctx, errors);
 		} else {
-			hit = event_has(ev, n->fld.f) &&
-			      cmp_typed(n, ev, ctx, errors);
+			hit =
+			    has(ev, n->fld.f) && cmp_typed(n, ev, ctx, errors);
 		}
 		return negated(n->op) ? !hit : hit;
 	}
@@ -396,12 +429,16 @@ add_tag(struct rule_outcome *out, const char *tag)
 	out->tags[out->n_tags++] = tag;
 }
 
+/* s is NUL-terminated (n bytes). A text field that already holds exactly
+ * s is left alone: re-applying a rule costs no batch memory. */
 static enum cs_err
 set_text(struct event_batch *b, struct event *ev, enum event_field f,
          const char *s, size_t n)
 {
 	char why[EVENT_WHY_MAX];
 
+	if (ev->str[f] != NULL && has(ev, f) && str_eq(ev->str[f], s))
+		return CS_OK;
 	/* validated at load: only the batch's memory cap can fail here */
 	return event_set_text(b, ev, f, s, n, why);
 }
@@ -409,15 +446,23 @@ set_text(struct event_batch *b, struct event *ev, enum event_field f,
 static enum cs_err
 set_extra(struct event_batch *b, struct event *ev, const struct action *a)
 {
+	const struct extra *slot = find_slot(ev, a->fld.key);
+	const struct extra_value *old = slot != NULL ? &slot->v : NULL;
 	struct extra_value v;
 	const char *key;
 
-	if ((key = event_batch_intern(b, a->fld.key, strlen(a->fld.key))) ==
-	    NULL)
+	/* the event's own copy of the key when it has one (the same slot) */
+	if (slot != NULL)
+		key = slot->key;
+	else if ((key = event_batch_intern(b, a->fld.key,
+	                                   strlen(a->fld.key))) == NULL)
 		return CS_E_TOOBIG;
 	switch (a->v.kind) {
 	case L_STR:
 		v.kind = XV_STRING;
+		if (old != NULL && old->kind == XV_STRING &&
+		    str_eq(old->u.s, a->v.u.s))
+			return CS_OK;
 		if ((v.u.s = event_batch_intern(b, a->v.u.s,
 		                                strlen(a->v.u.s))) == NULL)
 			return CS_E_TOOBIG;

@@ -22,6 +22,7 @@
 struct fref {
 	bool extra;         /* extra.<key> not among the typed fields */
 	enum event_field f; /* when !extra */
+	enum event_type ty; /* when !extra: event_field_type(f) */
 	const char *key;    /* when extra: the key without "extra." */
 };
 

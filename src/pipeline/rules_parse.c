@@ -421,8 +421,10 @@ parse_field(struct parser *p, struct fref *out)
 	memcpy(name, p->tok.p, p->tok.n);
 	name[p->tok.n] = '\0';
 	memset(out, 0, sizeof(*out));
-	if (event_field_lookup(name, &out->f))
+	if (event_field_lookup(name, &out->f)) {
+		out->ty = event_field_type(out->f);
 		return next(p);
+	}
 	if (strncmp(name, "extra.", 6) == 0 && name[6] != '\0') {
 		for (const char *c = name + 6; *c != '\0'; c++)
 			if (*c == '/' || *c == ':' || *c == '+')
@@ -535,6 +537,26 @@ is_text_type(enum event_type t)
 	return !is_numeric_type(t) && t != ET_IP && t != ET_NETWORK;
 }
 
+/* Addresses are IPv4 when written as IPv4-mapped IPv6 (ip_parse() maps
+ * them), so an IPv4-mapped block of length >= 96 is the IPv4 block (as in
+ * the CIDR index); shorter ones keep their IPv6 form. */
+static void
+unmap(struct cidr *c)
+{
+	static const uint8_t prefix[12] = {0, 0, 0, 0, 0,    0,
+	                                   0, 0, 0, 0, 0xff, 0xff};
+	struct cidr v4;
+
+	if (c->addr.family != 6 || c->len < 96 ||
+	    memcmp(c->addr.b, prefix, sizeof(prefix)) != 0)
+		return;
+	memset(&v4, 0, sizeof(v4));
+	v4.addr.family = 4;
+	memcpy(v4.addr.b, c->addr.b + 12, 4);
+	v4.len = (uint8_t)(c->len - 96);
+	*c = v4;
+}
+
 /* One value of a typed field, for a comparison with op (OP_IN: an element
  * of a list, where addresses become blocks). */
 static enum cs_err
@@ -593,6 +615,8 @@ parse_typed_lit(struct parser *p, enum event_field f, enum op op,
 		}
 		if (!cidr_parse(buf, &out->u.net, why, sizeof(why)))
 			return fail(p, "%s: '%s': %s", name, buf, why);
+		if (ty == ET_IP)
+			unmap(&out->u.net);
 		out->kind = L_CIDR;
 		return next(p);
 	default:

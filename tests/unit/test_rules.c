@@ -202,6 +202,14 @@ test_cidr(void **state)
 	assert_false(match("destination.ip in 2001:db8::/126 and "
 	                   "destination.ip in 2001:db9::/32"));
 	assert_true(match("destination.ip not in 0.0.0.0/0"));
+	/* IPv4-mapped blocks are IPv4 blocks, in short and long lists */
+	assert_true(match("source.ip in ::ffff:192.0.2.0/120"));
+	assert_true(match("source.ip in [::ffff:192.0.2.0/120, 10.0.0.1, "
+	                  "10.0.0.2, 10.0.0.3, 10.0.0.4, 10.0.0.5, 10.0.0.6, "
+	                  "10.0.0.7, 10.0.0.8, 10.0.0.9]"));
+	assert_true(match("source.ip == ::ffff:192.0.2.10"));
+	assert_true(match("source.ip in ::ffff:0.0.0.0/96"));
+	assert_false(match("source.ip in ::fffe:0:0/95"));
 	/* the network lies within a block */
 	assert_true(match("source.network in 192.0.0.0/16"));
 	assert_true(match("source.network in [192.0.2.0/28]"));
@@ -395,6 +403,32 @@ test_action_values_live_in_batch(void **state)
 	rules_put(r);
 	/* the rules are gone; the event's key and value are not */
 	assert_string_equal(event_get_extra(ev, "k")->u.s, "v");
+}
+
+static void
+test_set_again_is_free(void **state)
+{
+	struct rules *r =
+	    load("rule \"s\" { then set extra.tag = \"new\"; set extra.k = "
+	         "\"v\"; set extra.count = false; set feed.name = \"F\"; "
+	         "classify vulnerable/vulnerable-system \"id\" }");
+	struct event *ev = base();
+	struct rule_outcome o;
+	size_t used;
+
+	(void)state;
+	assert_int_equal(rules_eval(r, ctx, batch, ev, &o), CS_OK);
+	/* existing keys are replaced in place, whatever their kind was */
+	assert_string_equal(event_get_extra(ev, "tag")->u.s, "new");
+	assert_int_equal(event_get_extra(ev, "count")->kind, XV_BOOL);
+	assert_int_equal(ev->n_extra, 5);
+	assert_string_equal(ev->str[EF_FEED_NAME], "F");
+	used = event_batch_used(batch);
+	/* the same values again take no batch memory */
+	assert_int_equal(rules_eval(r, ctx, batch, ev, &o), CS_OK);
+	assert_int_equal(event_batch_used(batch), used);
+	assert_int_equal(ev->n_extra, 5);
+	rules_put(r);
 }
 
 static void
@@ -1022,6 +1056,7 @@ main(void)
 	    cmocka_unit_test(test_precedence),
 	    cmocka_unit_test(test_actions),
 	    cmocka_unit_test(test_action_values_live_in_batch),
+	    cmocka_unit_test(test_set_again_is_free),
 	    cmocka_unit_test(test_drop_and_stop),
 	    cmocka_unit_test(test_tlp_levels),
 	    cmocka_unit_test(test_outcome_limits),
