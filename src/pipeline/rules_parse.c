@@ -985,6 +985,10 @@ parse_name(struct parser *p, const char *what, const char **out)
 		return fail(p, "empty %s", what);
 	if (p->tok.n > RULES_NAME_MAX)
 		return fail(p, "%s longer than %d bytes", what, RULES_NAME_MAX);
+	/* names end up in logs, mail subjects and headers: one line each */
+	for (size_t i = 0; i < p->tok.n; i++)
+		if ((unsigned char)p->tok.p[i] < 0x20 || p->tok.p[i] == 0x7f)
+			return fail(p, "control character in the %s", what);
 	*out = p->tok.p;
 	return next(p);
 }

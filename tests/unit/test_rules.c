@@ -351,7 +351,8 @@ test_actions(void **state)
 	    "\"private ASN\"; set extra.n = 7; set extra.f = 1.5;\n"
 	    "  set extra.b = false; set source.port = 23; "
 	    "set source.fqdn = \"NEW.example\"; notify; incident \"RDP\"; "
-	    "tag \"telnet\"; tag \"b\"; }\n"
+	    "tag \"telnet\"; tag \"b\"; set time.observation = "
+	    "2024-01-31T12:00:00Z }\n"
 	    "rule \"no match\" { if source.port == 1 then tag \"never\" }\n"
 	    "rule \"quiet\" { then notify no; tlp amber+strict }\n");
 	struct event *ev = base();
@@ -387,6 +388,7 @@ test_actions(void **state)
 	assert_int_equal(event_get_extra(ev, "b")->kind, XV_BOOL);
 	assert_false(event_get_extra(ev, "b")->u.b);
 	assert_int_equal(ev->source_port, 23);
+	assert_int_equal(ev->time_observation, 1706702400);
 	assert_string_equal(ev->str[EF_SOURCE_FQDN], "new.example");
 	rules_put(r);
 }
@@ -650,6 +652,12 @@ static const struct bad bad_rules[] = {
     {"rule \"x\" { then tag x }",
      "t.rules:1:21: expected the tag as a \"string\""},
     {"rule \"x\" { then incident \"\" }", "t.rules:1:26: empty incident title"},
+    {"rule \"x\" { then incident \"a\\nBcc: x\" }",
+     "t.rules:1:26: control character in the incident title"},
+    {"rule \"a\\tb\" { then drop }",
+     "t.rules:1:6: control character in the rule name"},
+    {"rule \"x\" { then set time.source = \"2024-02-30T00:00:00Z\" }",
+     "t.rules:1:35: time.source: not a date and time"},
     {"rule \"x\" { then set source.port = \"80\" }",
      "t.rules:1:35: source.port: expected a value without quotes"},
     {"rule \"x\" { then set source.port = 99999 }",
