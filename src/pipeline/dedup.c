@@ -36,6 +36,22 @@ struct slot {
 	uint32_t tag;
 };
 
+/* The emission batch is reset only when one more emission might not fit:
+ * a reset clears the batch's string table, which costs more than an
+ * emission. */
+#define OUT_SLACK (1024 * 1024)
+
+/* What one emission may take from the batch: the event and its extra
+ * slots, the record's strings (a string of n bytes takes n + 2 bytes of
+ * the record and at most n + 16 bytes of the arena, 16-byte aligned: at
+ * most 8 times its record bytes) and the two time strings. */
+static size_t
+out_need(const struct dedup_config *c)
+{
+	return sizeof(struct event) + EVENT_EXTRA_MAX * sizeof(struct extra) +
+	       8 * c->record_max + 1024;
+}
+
 struct dedup {
 	struct dedup_config cfg;
 	unsigned char hkey[crypto_shorthash_siphashx24_KEYBYTES];
@@ -187,15 +203,14 @@ dedup_new(const struct dedup_config *cfg, struct dedup **out,
 	if (d->cfg.mode == DEDUP_AGGREGATE) {
 		d->records = xmalloc(cfg->capacity * d->cfg.record_max);
 		d->scratch = xmalloc(d->cfg.record_max);
-		/* an unpacked record, its event and extras, the two times */
-		d->out = event_batch_new(4 * d->cfg.record_max + 64 * 1024);
+		d->out = event_batch_new(OUT_SLACK + out_need(&d->cfg));
 	}
 	d->clock = NO_TIME;
 	d->st.capacity = cfg->capacity;
 	d->st.memory = sizeof(*d) + cfg->capacity * sizeof(*d->e) +
 	               nslots * sizeof(*d->slots) +
 	               (cfg->capacity + 1) * d->cfg.record_max +
-	               (d->out != NULL ? 4 * d->cfg.record_max + 64 * 1024 : 0);
+	               (d->out != NULL ? OUT_SLACK + out_need(&d->cfg) : 0);
 	reset_table(d);
 	*out = d;
 	return CS_OK;
@@ -549,8 +564,9 @@ emit(struct dedup *d, uint32_t idx, enum dedup_reason reason)
 	struct extra_value v = {.kind = XV_INT, .u.i = (int64_t)e->count};
 	struct event *ev;
 
-	event_batch_reset(d->out);
-	/* the batch holds four records and more: failing here is a bug */
+	if (event_batch_used(d->out) > OUT_SLACK)
+		event_batch_reset(d->out);
+	/* the batch has room for one more emission: failing is a bug */
 	if (event_new(d->out, &ev) != CS_OK ||
 	    !unpack(d->records + (size_t)idx * d->cfg.record_max, d->out, ev))
 		abort();
@@ -614,10 +630,9 @@ seen_at(struct entry *e, int64_t t)
 		e->last = t;
 }
 
-enum dedup_verdict
-dedup_push(struct dedup *d, const struct event *ev)
+static enum dedup_verdict
+push_fp(struct dedup *d, const struct event *ev, const uint64_t fp[2])
 {
-	uint64_t fp[2];
 	uint32_t idx;
 	struct entry *e;
 	int64_t t = NO_TIME;
@@ -637,7 +652,6 @@ dedup_push(struct dedup *d, const struct event *ev)
 		d->clock = t;
 	expire(d);
 
-	fingerprint(d, ev, fp);
 	if ((idx = find(d, fp)) != NIL) {
 		e = &d->e[idx];
 		if (!window_closed(d, e)) {
@@ -677,6 +691,46 @@ dedup_push(struct dedup *d, const struct event *ev)
 	d->st.entries++;
 	d->st.unique++;
 	return d->cfg.mode == DEDUP_DROP ? DEDUP_NEW : DEDUP_HELD;
+}
+
+enum dedup_verdict
+dedup_push(struct dedup *d, const struct event *ev)
+{
+	uint64_t fp[2];
+
+	fingerprint(d, ev, fp);
+	return push_fp(d, ev, fp);
+}
+
+#define GROUP 16
+
+void
+dedup_push_batch(struct dedup *d, const struct event *const *evs, size_t n,
+                 enum dedup_verdict *verdicts_out)
+{
+	uint64_t fp[GROUP][2];
+	uint32_t idx;
+	size_t g;
+
+	for (size_t at = 0; at < n; at += g) {
+		g = n - at < GROUP ? n - at : GROUP;
+		/* fingerprints first, prefetching their index slots ... */
+		for (size_t i = 0; i < g; i++) {
+			fingerprint(d, evs[at + i], fp[i]);
+			__builtin_prefetch(
+			    &d->slots[(uint32_t)fp[i][0] & d->mask]);
+		}
+		/* ... then the entries those slots name ... */
+		for (size_t i = 0; i < g; i++) {
+			idx = d->slots[(uint32_t)fp[i][0] & d->mask].idx;
+			if (idx != NIL)
+				__builtin_prefetch(&d->e[idx]);
+		}
+		/* ... then the pushes, in order (prefetches are only hints:
+		 * an expiry in between may move things) */
+		for (size_t i = 0; i < g; i++)
+			verdicts_out[at + i] = push_fp(d, evs[at + i], fp[i]);
+	}
 }
 
 void

@@ -115,6 +115,11 @@ enum cs_err dedup_new(const struct dedup_config *cfg, struct dedup **out,
 void dedup_free(struct dedup *d);
 
 enum dedup_verdict dedup_push(struct dedup *d, const struct event *ev);
+/* dedup_push() on n events in order, verdicts in verdicts_out[0..n):
+ * the same results, faster on tables larger than the CPU caches (the
+ * index slots and entries of a group of events are prefetched first). */
+void dedup_push_batch(struct dedup *d, const struct event *const *evs, size_t n,
+                      enum dedup_verdict *verdicts_out);
 /* Advances the clock to now (never backwards) and closes the windows that
  * end at or before it: for an idle feed. */
 void dedup_expire(struct dedup *d, int64_t now);

@@ -324,6 +324,49 @@ test_collisions_against_model(void **state)
 	dedup_free(d);
 }
 
+/* dedup_push_batch() gives the verdicts dedup_push() gives, on the same
+ * stream (collisions, evictions, window closes inside a group). */
+static void
+test_batch_matches_single(void **state)
+{
+	struct fixture *fx = *state;
+	struct event_batch *b = fx->b;
+	struct dedup_config c = base_config();
+	struct dedup *one, *many;
+	struct dedup_stats s1, s2;
+	const struct event *evs[200];
+	enum dedup_verdict want[200], got[200];
+	uint64_t x = 12345;
+	char ip[32];
+
+	c.capacity = 8;
+	c.window = 60;
+	one = mkdedup(&c);
+	many = mkdedup(&c);
+	for (int round = 0; round < 20; round++) {
+		event_batch_reset(b);
+		for (int i = 0; i < 200; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			snprintf(ip, sizeof(ip), "203.0.113.%d", (int)(x % 12));
+			evs[i] =
+			    mk(b, ip, "22", "ssh", T0 + round * 200 + i / 4);
+			want[i] = dedup_push(one, evs[i]);
+		}
+		dedup_push_batch(many, evs, 200, got);
+		assert_memory_equal(want, got, sizeof(want));
+	}
+	dedup_get_stats(one, &s1);
+	dedup_get_stats(many, &s2);
+	assert_int_equal(s1.duplicates, s2.duplicates);
+	assert_int_equal(s1.evictions, s2.evictions);
+	assert_int_equal(s1.closed, s2.closed);
+	assert_true(s1.duplicates > 0 && s1.evictions > 0 && s1.closed > 0);
+	dedup_free(one);
+	dedup_free(many);
+}
+
 struct sink {
 	int n;
 	struct dedup_aggregate agg[16];
@@ -539,6 +582,8 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_collisions_against_model,
 	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batch_matches_single, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_aggregate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_aggregate_eviction_and_oversize, setup, teardown),
