@@ -27,8 +27,9 @@
  * all entries are in use, a new key evicts the entry whose window opened
  * first (stats.evictions): a later duplicate of an evicted key passes again
  * as new. Size capacity above the number of distinct keys one window of the
- * feed holds. Nothing is allocated per event (aggregate emission decodes
- * into a batch owned by the table and reset after each callback).
+ * feed holds. Nothing is allocated per event: aggregate emission decodes
+ * into an event batch owned by the table, reset when about 1 MB is used,
+ * so its arena takes a new chunk at most once per ~100 emissions.
  *
  * Modes:
  * - DEDUP_DROP: dedup_push() says DEDUP_NEW (forward the event) or
@@ -71,7 +72,8 @@ struct dedup_aggregate {
 	enum dedup_reason reason;
 };
 
-/* ev lives until the callback returns. */
+/* ev lives until the callback returns; the callback must not call into
+ * the table that emits. */
 typedef void (*dedup_emit_fn)(void *ctx, const struct event *ev,
                               const struct dedup_aggregate *agg);
 
