@@ -57,7 +57,6 @@ struct parser {
 	enum line_state ls;
 	char pre[8];
 	size_t npre, skipped;
-	bool started; /* past a byte order mark */
 	struct csv_parser csv;
 };
 
@@ -187,6 +186,15 @@ put(struct parser *p, struct event *ev, enum gen_target t, enum event_field f,
 		}
 		event_set_time(ev, f, tm);
 		return 1;
+	}
+	/* event_set_text() drops one trailing dot and then accepts "a." from
+	 * "a..", which does not read back as itself: refused here */
+	if (event_field_type(f) == ET_FQDN && v->n >= 2 &&
+	    v->s[v->n - 1] == '.' && v->s[v->n - 2] == '.') {
+		snprintf(why, EVENT_WHY_MAX,
+		         "%s: not a domain name (empty label)",
+		         event_field_name(f));
+		return 0;
 	}
 	switch (event_set_text(p->batch, ev, f, v->s, v->n, why)) {
 	case CS_OK:
@@ -821,6 +829,8 @@ json_line(struct parser *p, const char *s, size_t n)
 		malformed(p, msg);
 		return;
 	}
+	if (p->line == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		s += 3, n -= 3; /* a UTF-8 byte order mark */
 	for (i = 0; i < n && strchr(" \t\r\f\v", s[i]) != NULL; i++)
 		;
 	if (i == n)
@@ -951,12 +961,6 @@ parser_new(const struct feed_def *d, int64_t observation,
 static void
 parser_input(struct parser *p, const char *data, size_t n)
 {
-	if (!p->started && n > 0) {
-		p->started = true;
-		if (p->d->format == GF_JSONL && n >= 3 &&
-		    memcmp(data, "\xef\xbb\xbf", 3) == 0)
-			data += 3, n -= 3;
-	}
 	if (p->d->format == GF_CSV)
 		csv_input(p, data, n);
 	else

@@ -11,6 +11,7 @@
  * failure always says why.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,10 +75,15 @@ on_event(const struct event *ev, void *ctx)
 	if (event_to_text(ev, a, sizeof(a), &na) != CS_OK)
 		return; /* too large to write: a limit, not a bug */
 	event_batch_reset(scratch);
-	if (event_from_json(scratch, a, na, &back, why) != CS_OK ||
-	    event_to_text(back, b, sizeof(b), &nb) != CS_OK || na != nb ||
-	    memcmp(a, b, na) != 0)
+	if (event_from_json(scratch, a, na, &back, why) != CS_OK) {
+		fprintf(stderr, "read back: %s\n%s\n", why, a);
 		abort();
+	}
+	if (event_to_text(back, b, sizeof(b), &nb) != CS_OK || na != nb ||
+	    memcmp(a, b, na) != 0) {
+		fprintf(stderr, "round trip:\n%s\n%s\n", a, b);
+		abort();
+	}
 }
 
 static void
