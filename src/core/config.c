@@ -245,9 +245,6 @@ static const struct directive dirs[] = {
      check_tlp,
      "TLP of feed events (clear, green, amber, amber+strict, red); rules "
      "may change it per event"},
-    {"pipeline", "retention", "CSIRTD_EVENT_RETENTION", T_DUR,
-     N(event_retention), 0, 3650 * 86400, NULL,
-     "feed reports older than this go with their events (0: kept)"},
     {"auth", "session_idle", "CSIRTD_SESSION_IDLE", T_DUR, N(session_idle), 60,
      30 * 86400, NULL, "a session ends after this long unused"},
     {"auth", "session_max", "CSIRTD_SESSION_MAX", T_DUR, N(session_max), 60,
@@ -310,7 +307,6 @@ config_defaults(struct config *c)
 	c->report_window = 10 * 60;
 	c->report_attachment_max = 512 * 1024;
 	snprintf(c->event_tlp, sizeof(c->event_tlp), "amber");
-	c->event_retention = 180 * 86400;
 	c->session_idle = 8 * 3600;
 	c->session_max = 7 * 86400;
 	c->login_max_failures = 5;

@@ -55,7 +55,6 @@ struct config {
 	/* [pipeline] */
 	char shadowserver_schema[CONFIG_PATH];
 	char event_tlp[CONFIG_STR];
-	int64_t event_retention;
 	/* [auth] */
 	int64_t session_idle, session_max, login_window, login_lockout;
 	int login_max_failures, address_max_failures;

@@ -362,6 +362,10 @@ fqdn_ok(const char *s, size_t n, const char **why)
 			return false;
 		}
 	}
+	if (label == 0) { /* "a.." has lost one dot and still ends in one */
+		*why = "not a domain name (empty label)";
+		return false;
+	}
 	if (n < sizeof(tmp)) {
 		memcpy(tmp, s, n);
 		tmp[n] = '\0';

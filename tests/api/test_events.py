@@ -232,7 +232,7 @@ def _strip_observation(lines):
 
 @pytest.mark.slow
 def test_kill_mid_report_loses_nothing_and_duplicates_nothing(server_factory, tmp_path):
-    rows = 150000
+    rows = 50000
     path = generate(tmp_path / "2026-11-20-scan_http-big.csv", rows, seed=3)
     killed = server_factory()
     proc = subprocess.Popen(

@@ -155,6 +155,8 @@ test_refusals(void **state)
 	refused("[1]", "not a JSON object");
 	refused("{\"__type\":\"Report\"}", "__type");
 	refused("{\"source.ip\":\"1.2.3\",\"__type\":\"Event\"}", "source.ip");
+	refused("{\"source.fqdn\":\"a..\",\"__type\":\"Event\"}",
+	        "empty label");
 	refused("{\"source.port\":65536,\"__type\":\"Event\"}", "source.port");
 	refused("{\"source.port\":\"80\",\"__type\":\"Event\"}",
 	        "not an integer");
