@@ -201,6 +201,17 @@ def test_malformed_records_are_kept_with_their_lines(world, server, tmp_path):
     assert "columns" in mal[0]["reason"] and "columns" in mal[1]["reason"]
 
 
+def test_refused_report_is_marked_failed(world, server, tmp_path):
+    nohead = tmp_path / "2026-11-22-scan_http-nohead.csv"
+    nohead.write_text('ip,port\n"192.0.2.1",80\n')
+    r = ingest(server, nohead)
+    assert r.returncode == 1 and "timestamp" in r.stderr, lib.describe(r)
+    rep = world["h"].get("/api/v1/feed-reports", params={"state": "failed"}).json()["items"][0]
+    assert rep["source"].endswith("nohead.csv") and "timestamp" in rep["error"]
+    assert rep["stored"] == 0
+    lib.assert_problem(world["h"].get("/api/v1/feed-reports", params={"state": "x"}), 400)
+
+
 def test_red_events_are_for_handlers(world, server, tmp_path):
     path = generate(tmp_path / "2026-11-23-scan_http-red.csv", 200, seed=7)
     r = ingest(server, path, env={"CSIRTD_EVENT_TLP": "red"})
