@@ -253,7 +253,7 @@ fill(struct event **evs, const struct input *in, size_t off)
 static size_t emitted;
 
 static void
-count_emit(void *ctx, const struct event *ev, const struct dedup_aggregate *agg)
+count_emit(void *ctx, struct event *ev, const struct dedup_aggregate *agg)
 {
 	(void)ctx;
 	(void)ev;

@@ -57,8 +57,9 @@ peak_rss_kb(void)
 }
 
 static void
-count(const struct event *ev, void *ctx)
+count(struct event *ev, struct event_batch *b, void *ctx)
 {
+	(void)b;
 	(void)ev;
 	(*(size_t *)ctx)++;
 }

@@ -31,8 +31,9 @@ now(void)
 }
 
 static void
-count(const struct event *ev, void *ctx)
+count(struct event *ev, struct event_batch *b, void *ctx)
 {
+	(void)b;
 	(void)ev;
 	(*(size_t *)ctx)++;
 }

@@ -1,8 +1,9 @@
 /*
- * cmd_ingest.c - csirtd ingest --feed shadowserver [--schema PATH]
- *                [--report NAME] [--dry-run] FILE...
+ * cmd_ingest.c - csirtd ingest --feed NAME [--report KIND] [--schema PATH]
+ *                [--definition FILE] [--rules FILE] [--dry-run] FILE...
  *
- * Runs reports through the pipeline into the store (pipeline/ingest.h):
+ * Runs reports through the configured pipeline (pipeline/pipeline.h:
+ * parse, enrich, rules, dedup) into the store (pipeline/ingest.h):
  * one line per file on stdout saying what was stored, malformed records
  * to stderr as FILE:LINE: reason. The same content is never stored twice:
  * a file already processed is reported as such, and one interrupted (a
@@ -22,15 +23,18 @@
 
 #include "cli/cli.h"
 #include "core/clock.h"
-#include "pipeline/ingest.h"
-#include "pipeline/shadowserver.h"
+#include "core/xmalloc.h"
+#include "pipeline/pipeline.h"
 
 static const char usage_text[] =
-    "usage: csirtd ingest --feed shadowserver [--schema PATH] "
-    "[--report NAME]\n"
-    "                     [--dry-run] FILE...\n"
-    "  FILE '-' reads standard input (then --report is required).\n"
-    "  --schema defaults to [pipeline] shadowserver_schema.\n";
+    "usage: csirtd ingest --feed NAME [--report KIND] [--schema PATH]\n"
+    "                     [--definition FILE] [--rules FILE] [--dry-run] "
+    "FILE...\n"
+    "  NAME is shadowserver or a generic feed of [pipeline] feeds (or of\n"
+    "  --definition). FILE '-' reads standard input (Shadowserver then\n"
+    "  needs --report). --schema and --rules replace [pipeline]\n"
+    "  shadowserver_schema and rules. --dry-run parses only and prints\n"
+    "  the events as IntelMQ JSON lines.\n";
 
 struct out_ctx {
 	const char *file;
@@ -39,11 +43,12 @@ struct out_ctx {
 };
 
 static void
-print_event(const struct event *ev, void *ctx)
+print_event(struct event *ev, struct event_batch *b, void *ctx)
 {
 	struct out_ctx *o = ctx;
 	size_t n;
 
+	(void)b;
 	if (event_to_text(ev, o->line, sizeof(o->line), &n) != CS_OK) {
 		fprintf(stderr, "%s: an event too large to print\n", o->file);
 		return;
@@ -89,18 +94,16 @@ spool_stdin(struct cli *c)
 }
 
 static int
-store_file(struct cli *c, struct store *st, struct ingest_opts *o,
-           const struct ss_report *r, const char *name, int fd,
-           struct out_ctx *oc)
+store_file(struct pipeline *pl, struct store *st, struct constituency_index *ci,
+           const char *feed, const struct ingest_parser *p, const char *name,
+           int fd)
 {
-	struct ingest_parser p = ingest_shadowserver(r);
 	struct ingest_result res;
 	char why[INGEST_WHY_MAX];
 	enum cs_err err;
 
-	(void)c;
-	(void)oc;
-	err = ingest_fd(st, o, &p, fd, name, clock_now(), &res, why);
+	err =
+	    pipeline_run(pl, st, ci, feed, p, fd, name, clock_now(), &res, why);
 	if (err != CS_OK && res.report.id == 0) {
 		fprintf(stderr, "%s: %s\n", name, why);
 		return 1;
@@ -110,15 +113,23 @@ store_file(struct cli *c, struct store *st, struct ingest_opts *o,
 		       (long long)res.report.id);
 		return 0;
 	}
-	printf("%s: report %lld (%s) %s: %lld records, %lld events, %lld "
-	       "stored, %lld malformed",
-	       name, (long long)res.report.id, p.report,
-	       err == CS_OK ? "done" : "failed", (long long)res.report.records,
-	       (long long)res.report.events, (long long)res.report.stored,
-	       (long long)res.report.malformed);
+	printf("%s: report %lld (%s%s%s) %s: %lld records, %lld events, %lld "
+	       "stored, %lld malformed, %lld dropped, %lld duplicates",
+	       name, (long long)res.report.id, feed, p->report[0] ? " " : "",
+	       p->report, err == CS_OK ? "done" : "failed",
+	       (long long)res.report.records, (long long)res.report.events,
+	       (long long)res.report.stored, (long long)res.report.malformed,
+	       (long long)res.report.dropped, (long long)res.report.duplicates);
 	if (res.resumed)
 		printf(", resumed after %lld records", (long long)res.skipped);
 	printf("\n");
+	for (size_t i = 0; i < res.incidents && i < INGEST_INCIDENTS_MAX; i++)
+		printf("%s: opened incident %s\n", name, res.refs[i]);
+	if (res.geo_errors > 0)
+		fprintf(stderr,
+		        "%s: %llu geolocation lookups failed (damaged "
+		        "database?)\n",
+		        name, (unsigned long long)res.geo_errors);
 	if (err != CS_OK) {
 		fprintf(stderr, "%s: %s\n", name, why);
 		return 1;
@@ -133,18 +144,21 @@ cmd_ingest(struct cli *c, int argc, char **argv)
 	    {"feed", required_argument, 0, 'f'},
 	    {"schema", required_argument, 0, 's'},
 	    {"report", required_argument, 0, 'r'},
+	    {"definition", required_argument, 0, 'd'},
+	    {"rules", required_argument, 0, 'R'},
 	    {"dry-run", no_argument, 0, 'n'},
 	    {"help", no_argument, 0, 'h'},
 	    {0, 0, 0, 0}};
-	const char *feed = NULL, *schema_path = NULL, *report = NULL;
-	struct ss_schema *schema = NULL;
+	const char *feed = NULL, *report = NULL;
+	const char *defs[16];
+	size_t ndefs = 0;
+	struct pipeline *pl = NULL;
 	struct out_ctx *o = NULL;
 	struct ss_stats total = {0};
 	struct store *st = NULL;
 	struct constituency_index *ci = NULL;
-	struct ingest_opts io;
 	bool dry_run = false;
-	char why[SS_WHY_MAX];
+	char why[PIPELINE_WHY_MAX];
 	int ch, rc = 0;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -153,10 +167,26 @@ cmd_ingest(struct cli *c, int argc, char **argv)
 			feed = optarg;
 			break;
 		case 's':
-			schema_path = optarg;
+			snprintf(c->cfg->shadowserver_schema,
+			         sizeof(c->cfg->shadowserver_schema), "%s",
+			         optarg);
 			break;
 		case 'r':
 			report = optarg;
+			break;
+		case 'd':
+			if (ndefs == sizeof(defs) / sizeof(defs[0])) {
+				fprintf(stderr,
+				        "csirtd ingest: at most %zu "
+				        "--definition\n",
+				        ndefs);
+				return EXIT_USAGE;
+			}
+			defs[ndefs++] = optarg;
+			break;
+		case 'R':
+			snprintf(c->cfg->rules_file, sizeof(c->cfg->rules_file),
+			         "%s", optarg);
 			break;
 		case 'n':
 			dry_run = true;
@@ -168,34 +198,47 @@ cmd_ingest(struct cli *c, int argc, char **argv)
 			cli_usage(usage_text, EXIT_USAGE);
 		}
 	}
-	if (schema_path == NULL && c->cfg->shadowserver_schema[0] != '\0')
-		schema_path = c->cfg->shadowserver_schema;
-	if (feed == NULL || strcmp(feed, "shadowserver") != 0 ||
-	    optind >= argc) {
-		fprintf(stderr, "csirtd ingest: --feed shadowserver and at "
-		                "least one FILE are required\n");
+	if (feed == NULL || optind >= argc) {
+		fprintf(stderr, "csirtd ingest: --feed and at least one FILE "
+		                "are required\n");
 		cli_usage(usage_text, EXIT_USAGE);
 	}
-	if (schema_path == NULL) {
+	if (strcmp(feed, PIPELINE_SHADOWSERVER) == 0 &&
+	    c->cfg->shadowserver_schema[0] == '\0') {
 		fprintf(stderr, "csirtd ingest: no schema: give --schema or "
 		                "set [pipeline] shadowserver_schema\n");
 		return EXIT_USAGE;
 	}
 	for (int i = optind; i < argc; i++)
-		if (strcmp(argv[i], "-") == 0 && report == NULL) {
+		if (strcmp(argv[i], "-") == 0 && report == NULL &&
+		    strcmp(feed, PIPELINE_SHADOWSERVER) == 0) {
 			fprintf(stderr, "csirtd ingest: reading standard "
 			                "input needs --report\n");
 			return EXIT_USAGE;
 		}
-	if (ss_schema_load(schema_path, &schema, why) != CS_OK) {
-		fprintf(stderr, "csirtd ingest: schema: %s\n", why);
+	if (pipeline_open(c->cfg, &pl, why) != CS_OK) {
+		fprintf(stderr, "csirtd ingest: %s\n", why);
 		return 1;
+	}
+	for (size_t i = 0; i < ndefs; i++)
+		if (pipeline_add_definition(pl, defs[i], why) != CS_OK) {
+			fprintf(stderr, "csirtd ingest: %s\n", why);
+			pipeline_free(pl);
+			return 1;
+		}
+	if (!pipeline_feed_exists(pl, feed)) {
+		struct ingest_parser unused;
+
+		(void)pipeline_parser(pl, feed, NULL, NULL, &unused, why);
+		fprintf(stderr, "csirtd ingest: %s\n", why);
+		pipeline_free(pl);
+		return EXIT_USAGE;
 	}
 	if (!dry_run) {
 		enum cs_err err;
 
 		if (cli_open_store(c, &st) != 0) {
-			ss_schema_free(schema);
+			pipeline_free(pl);
 			return 1;
 		}
 		ci = constituency_index_new();
@@ -205,27 +248,21 @@ cmd_ingest(struct cli *c, int argc, char **argv)
 			rc = 1;
 			goto out;
 		}
-		memset(&io, 0, sizeof(io));
-		io.feed = feed;
-		io.tlp = c->cfg->event_tlp;
-		io.ci = ci;
 	}
-	if ((o = malloc(sizeof(*o))) == NULL)
-		abort();
+	o = xmalloc(sizeof(*o));
 	o->write_failed = false;
 	for (int i = optind; i < argc && rc == 0; i++) {
-		const struct ss_report *r;
+		struct ingest_parser p;
 		struct ss_sink sink = {print_event, print_malformed, NULL, o};
 		struct ss_stats sst;
+		char pwhy[SS_WHY_MAX];
 		bool is_stdin = strcmp(argv[i], "-") == 0;
 		int fd;
 
 		o->file = is_stdin ? "<stdin>" : argv[i];
-		r = report ? ss_report_find(schema, report)
-		           : ss_detect(schema, argv[i]);
-		if (r == NULL) {
-			fprintf(stderr, "%s: unknown report %s\n", o->file,
-			        report ? report : "(from the file name)");
+		if (pipeline_parser(pl, feed, report, is_stdin ? "" : argv[i],
+		                    &p, why) != CS_OK) {
+			fprintf(stderr, "%s: %s\n", o->file, why);
 			rc = 1;
 			break;
 		}
@@ -239,13 +276,14 @@ cmd_ingest(struct cli *c, int argc, char **argv)
 			break;
 		}
 		if (!dry_run) {
-			rc = store_file(c, st, &io, r, o->file, fd, o);
+			rc = store_file(pl, st, ci, feed, &p, o->file, fd);
 			close(fd);
 			continue;
 		}
-		if (ss_parse_fd(r, fd, clock_now(), &sink, &sst, why) !=
+		memset(&sst, 0, sizeof(sst));
+		if (p.parse(p.arg, fd, clock_now(), &sink, &sst, pwhy) !=
 		    CS_OK) {
-			fprintf(stderr, "%s: %s\n", o->file, why);
+			fprintf(stderr, "%s: %s\n", o->file, pwhy);
 			rc = 1;
 		}
 		if (!is_stdin)
@@ -267,6 +305,6 @@ out:
 		constituency_index_free(ci);
 	if (st != NULL)
 		store_close(st);
-	ss_schema_free(schema);
+	pipeline_free(pl);
 	return rc;
 }

@@ -76,6 +76,12 @@ check_tlp(const char *v)
 }
 
 static bool
+check_dedup_mode(const char *v)
+{
+	return strcmp(v, "drop") == 0 || strcmp(v, "aggregate") == 0;
+}
+
+static bool
 check_level(const char *v)
 {
 	enum log_level l;
@@ -245,6 +251,38 @@ static const struct directive dirs[] = {
      check_tlp,
      "TLP of feed events (clear, green, amber, amber+strict, red); rules "
      "may change it per event"},
+    {"pipeline", "feeds", "CSIRTD_FEEDS", T_STR, S(feeds_dir), 0, 0,
+     check_oneline,
+     "directory of generic CSV/JSON feed definitions (NAME.json, "
+     "docs/feeds.md); empty: none"},
+    {"pipeline", "rules", "CSIRTD_RULES", T_STR, S(rules_file), 0, 0,
+     check_oneline,
+     "rule file that filters, changes and routes events (docs/rules.md); "
+     "empty: none"},
+    {"pipeline", "asn_table", "CSIRTD_ASN_TABLE", T_STR, S(asn_table), 0, 0,
+     check_oneline,
+     "routing table (pyasn ipasn format: prefix TAB asn) for source.asn "
+     "and source.network; empty: none"},
+    {"pipeline", "geoip", "CSIRTD_GEOIP", T_STR, S(geoip_db), 0, 0,
+     check_oneline,
+     "MaxMind DB (GeoLite2/GeoIP2 Country or City) for geolocation; "
+     "empty: none"},
+    {"pipeline", "dedup_key", "CSIRTD_DEDUP_KEY", T_STR, S(dedup_key), 0, 0,
+     check_oneline,
+     "fields (IntelMQ names, comma-separated) that make two events of a "
+     "report the same; empty: no deduplication"},
+    {"pipeline", "dedup_mode", "CSIRTD_DEDUP_MODE", T_STR, S(dedup_mode), 0, 0,
+     check_dedup_mode,
+     "drop: keep the first event of a window; aggregate: one event per "
+     "window with extra.first_seen, last_seen and count"},
+    {"pipeline", "dedup_window", "CSIRTD_DEDUP_WINDOW", T_DUR, N(dedup_window),
+     1, 30 * 86400, NULL, "how long a key stays seen (by event time)"},
+    {"pipeline", "dedup_capacity", "CSIRTD_DEDUP_CAPACITY", T_INT,
+     N(dedup_capacity), 1, 1 << 26, NULL,
+     "keys held at once; beyond it the oldest window is closed early"},
+    {"pipeline", "retention", "CSIRTD_EVENT_RETENTION", T_DUR,
+     N(event_retention), 0, 100LL * 365 * 86400, NULL,
+     "reports and their events older than this are deleted; 0: kept"},
     {"auth", "session_idle", "CSIRTD_SESSION_IDLE", T_DUR, N(session_idle), 60,
      30 * 86400, NULL, "a session ends after this long unused"},
     {"auth", "session_max", "CSIRTD_SESSION_MAX", T_DUR, N(session_max), 60,
@@ -307,6 +345,10 @@ config_defaults(struct config *c)
 	c->report_window = 10 * 60;
 	c->report_attachment_max = 512 * 1024;
 	snprintf(c->event_tlp, sizeof(c->event_tlp), "amber");
+	snprintf(c->dedup_mode, sizeof(c->dedup_mode), "drop");
+	c->dedup_window = 86400;
+	c->dedup_capacity = 1 << 20;
+	c->event_retention = 180 * 86400;
 	c->session_idle = 8 * 3600;
 	c->session_max = 7 * 86400;
 	c->login_max_failures = 5;

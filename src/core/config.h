@@ -55,6 +55,14 @@ struct config {
 	/* [pipeline] */
 	char shadowserver_schema[CONFIG_PATH];
 	char event_tlp[CONFIG_STR];
+	char feeds_dir[CONFIG_PATH];  /* generic feed definitions, NAME.json */
+	char rules_file[CONFIG_PATH]; /* "" = no rules */
+	char asn_table[CONFIG_PATH], geoip_db[CONFIG_PATH]; /* "" = none */
+	char dedup_key[CONFIG_STR];                         /* "" = no dedup */
+	char dedup_mode[CONFIG_STR]; /* drop, aggregate */
+	int64_t dedup_window;
+	int dedup_capacity;
+	int64_t event_retention; /* seconds; 0 = keep */
 	/* [auth] */
 	int64_t session_idle, session_max, login_window, login_lockout;
 	int login_max_failures, address_max_failures;

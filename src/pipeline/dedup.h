@@ -72,9 +72,10 @@ struct dedup_aggregate {
 	enum dedup_reason reason;
 };
 
-/* ev lives until the callback returns; the callback must not call into
- * the table that emits. */
-typedef void (*dedup_emit_fn)(void *ctx, const struct event *ev,
+/* ev is a fresh copy that lives until the callback returns: the callback
+ * may change it, putting any new strings in a batch of its own. It must
+ * not call into the table that emits. */
+typedef void (*dedup_emit_fn)(void *ctx, struct event *ev,
                               const struct dedup_aggregate *agg);
 
 struct dedup_config {

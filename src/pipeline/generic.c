@@ -313,7 +313,7 @@ finish_event(struct parser *p, struct event *ev)
 		event_set_time(ev, EF_TIME_OBSERVATION, p->observation);
 	p->st.events++;
 	p->in_batch++;
-	p->sink->on_event(ev, p->sink->ctx);
+	p->sink->on_event(ev, p->batch, p->sink->ctx);
 	return 1;
 }
 

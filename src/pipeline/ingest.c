@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "core/clock.h"
+#include "core/taxonomy.h"
 #include "core/xmalloc.h"
 #include "pipeline/ingest.h"
 
@@ -25,20 +26,46 @@
 #define DEFAULT_COMMIT 16384
 #define DEFAULT_KEEP   1000
 
+#define SCRATCH_MEM       (8 * 1024 * 1024)
+#define SCRATCH_RESET     (4 * 1024 * 1024)
+#define INCIDENT_ORGS_MAX 64
+
 struct kept_malformed {
 	int64_t line;
 	char reason[REASON_MAX];
 };
 
+/* An incident the rules asked for, opened when the report is done. */
+struct pending_incident {
+	char title[RULES_NAME_MAX + 1];
+	char rule[RULES_NAME_MAX + 1];
+	char rsit_class[64], rsit_type[64];
+	enum rule_tlp tlp;
+	uint64_t events;
+	int64_t orgs[INCIDENT_ORGS_MAX];
+	size_t norgs;
+};
+
 struct run {
 	struct store *st;
 	const struct ingest_opts *o;
+	struct arena *a;
+	struct ingest_result *res;
 	struct feed_report rep;
 	int64_t checkpoint; /* records committed */
 	int64_t records;    /* records seen in this run */
 	int64_t kept;       /* malformed records stored for the report */
 	size_t since_commit;
 	bool txn_open;
+	bool replay;   /* the current record is before the checkpoint */
+	bool stateful; /* replayed records must run through the stages */
+
+	struct rules_ctx *rctx;
+	struct dedup *dd;
+	struct event_batch *scratch; /* aggregates' rule changes */
+	struct pending_incident inc[INGEST_INCIDENTS_MAX];
+	size_t ninc;
+	uint64_t inc_overflow, geo_errors, regex_errors, rule_toobig;
 	enum cs_err err;
 	char why[INGEST_WHY_MAX];
 
@@ -152,24 +179,167 @@ row_new(struct run *r)
 	return &r->sev[r->nsev++];
 }
 
-static void
-on_event(const struct event *ev, void *ctx)
+/* ---- the rules' incidents ---- */
+
+static struct pending_incident *
+incident_slot(struct run *r, const char *title)
 {
-	struct run *r = ctx;
+	for (size_t i = 0; i < r->ninc; i++)
+		if (strcmp(r->inc[i].title, title) == 0)
+			return &r->inc[i];
+	if (r->ninc == INGEST_INCIDENTS_MAX) {
+		r->inc_overflow++;
+		return NULL;
+	}
+	struct pending_incident *pi = &r->inc[r->ninc++];
+
+	memset(pi, 0, sizeof(*pi));
+	snprintf(pi->title, sizeof(pi->title), "%s", title);
+	return pi;
+}
+
+static void
+incident_note(struct run *r, const struct event *ev,
+              const struct rule_outcome *out, enum rule_tlp tlp,
+              const int64_t *orgs, size_t norgs)
+{
+	struct pending_incident *pi = incident_slot(r, out->incident);
+
+	if (pi == NULL)
+		return;
+	if (pi->events++ == 0) {
+		const char *c = ev->str[EF_CLASS_TAXONOMY];
+		const char *t = ev->str[EF_CLASS_TYPE];
+		const struct rsit_type *rt;
+		const char *why;
+
+		/* RSIT only: IntelMQ's "other"/"test" are not incident
+		 * classes */
+		if (c != NULL && t != NULL &&
+		    rsit_check(c, t, &rt, &why) == CS_OK) {
+			snprintf(pi->rsit_class, sizeof(pi->rsit_class), "%s",
+			         c);
+			snprintf(pi->rsit_type, sizeof(pi->rsit_type), "%s", t);
+		}
+		pi->tlp = tlp;
+		snprintf(pi->rule, sizeof(pi->rule), "%s",
+		         out->last_rule ? out->last_rule : "");
+	}
+	for (size_t i = 0; i < norgs; i++) {
+		bool have = false;
+
+		for (size_t j = 0; j < pi->norgs && !have; j++)
+			have = pi->orgs[j] == orgs[i];
+		if (!have && pi->norgs < INCIDENT_ORGS_MAX)
+			pi->orgs[pi->norgs++] = orgs[i];
+	}
+}
+
+/* Opens the incidents, in the transaction that marks the report done. */
+static enum cs_err
+incidents_open(struct run *r, struct arena *a, struct ingest_result *res)
+{
+	static const struct actor pipeline_actor = {"pipeline", 0};
+	const struct actor *by = r->o->actor ? r->o->actor : &pipeline_actor;
+	struct viewer v = {0, ROLE_ADMIN, NULL};
+	enum cs_err err;
+
+	if (r->o->incidents == NULL)
+		return CS_OK;
+	for (size_t i = 0; i < r->ninc; i++) {
+		struct pending_incident *pi = &r->inc[i];
+		struct incident_input in;
+		struct incident out;
+		struct verrs ve = {0};
+		const char **orgs =
+		    arena_alloc(a, sizeof(*orgs) * (pi->norgs + 1));
+		size_t no = 0;
+		enum tlp tlp;
+		char *summary;
+
+		if (orgs == NULL)
+			return CS_E_TOOBIG;
+		for (size_t j = 0; j < pi->norgs; j++) {
+			struct org o;
+
+			err = store_call(r->st, org_get, a, pi->orgs[j], NULL,
+			                 &o);
+			if (err == CS_OK)
+				orgs[no++] = o.short_name;
+			else if (err != CS_E_NOTFOUND)
+				return err;
+		}
+		orgs[no] = NULL;
+		summary = arena_printf(
+		    a,
+		    "Opened by the event pipeline: rule \"%s\" matched %llu "
+		    "event(s) of feed %s, report #%lld (%s). The events are "
+		    "listed at /api/v1/events?report=%lld.",
+		    pi->rule, (unsigned long long)pi->events, r->rep.feed,
+		    (long long)r->rep.id, r->rep.source ? r->rep.source : "",
+		    (long long)r->rep.id);
+		if (summary == NULL)
+			return CS_E_TOOBIG;
+		incident_input_init(&in);
+		in.title = pi->title;
+		in.summary = summary;
+		if (pi->rsit_class[0] != '\0') {
+			in.rsit_class = pi->rsit_class;
+			in.rsit_type = pi->rsit_type;
+		}
+		if (pi->tlp != RULE_TLP_NONE &&
+		    tlp_parse(rule_tlp_name(pi->tlp), &tlp))
+			in.tlp = (int)tlp;
+		in.orgs = orgs;
+		err = incidents_create_txn(r->st, a, r->o->incidents, by, &v,
+		                           &in, &out, &ve);
+		if (err != CS_OK)
+			return err;
+		if (res->incidents < INGEST_INCIDENTS_MAX)
+			snprintf(res->refs[res->incidents],
+			         sizeof(res->refs[0]), "%s", out.ref);
+		res->incidents++;
+	}
+	return CS_OK;
+}
+
+/* ---- the stages ---- */
+
+/* The event's organisations, its row(s), and the incident it asks for. */
+static void
+store_event(struct run *r, struct event *ev, struct event_batch *b,
+            const struct rule_outcome *out)
+{
 	int64_t orgs[LOOKUP_MAX_ORGS];
 	size_t norgs = 0, len, off;
 	struct stored_event base;
+	enum rule_tlp tlp = out ? out->tlp : RULE_TLP_NONE;
 	enum cs_err err;
 
-	if (r->records++ < r->checkpoint || r->err != CS_OK)
+	if (r->replay && (out == NULL || out->incident == NULL))
 		return;
-	r->rep.events++;
 	if (r->o->ci != NULL)
 		norgs = constituency_match(
 		    r->o->ci,
 		    event_has(ev, EF_SOURCE_IP) ? &ev->source_ip : NULL,
 		    event_has(ev, EF_SOURCE_ASN) ? ev->source_asn : 0,
 		    ev->str[EF_SOURCE_FQDN], orgs, LOOKUP_MAX_ORGS);
+	if (out != NULL && out->incident != NULL)
+		incident_note(r, ev, out, tlp, orgs, norgs);
+	if (r->replay)
+		return;
+	if (out != NULL && out->n_tags > 0 && b != NULL) {
+		char tags[RULES_TAGS_MAX * (RULES_NAME_MAX + 1)];
+		size_t n = 0;
+		struct extra_value v = {.kind = XV_STRING};
+
+		for (size_t i = 0; i < out->n_tags; i++)
+			n +=
+			    (size_t)snprintf(tags + n, sizeof(tags) - n, "%s%s",
+			                     i ? "," : "", out->tags[i]);
+		if ((v.u.s = event_batch_intern(b, tags, n)) != NULL)
+			(void)event_set_extra(ev, "tags", v);
+	}
 
 	text_reserve(r, TEXT_RESERVE);
 	off = r->text_len;
@@ -190,16 +360,98 @@ on_event(const struct event *ev, void *ctx)
 	base.taxonomy = ev->str[EF_CLASS_TAXONOMY];
 	base.type = ev->str[EF_CLASS_TYPE];
 	base.identifier = ev->str[EF_CLASS_IDENTIFIER];
-	base.tlp = r->o->tlp ? r->o->tlp : "amber";
+	base.tlp = tlp != RULE_TLP_NONE ? rule_tlp_name(tlp)
+	           : r->o->tlp          ? r->o->tlp
+	                                : "amber";
 	base.data_len = len;
 	for (size_t i = 0; i < (norgs ? norgs : 1); i++) {
 		struct stored_event *s = row_new(r);
 
 		*s = base;
 		s->org_id = norgs ? orgs[i] : 0;
-		s->notify = norgs > 0;
+		/* a rule may suppress it; asking has no effect without an
+		 * organisation to tell */
+		s->notify =
+		    norgs > 0 && (out == NULL || out->notify != RULE_NOTIFY_NO);
 		r->sev_off[r->nsev - 1] = off;
 	}
+}
+
+/* Runs the rules on ev; false when they drop it. */
+static bool
+apply_rules(struct run *r, struct event *ev, struct event_batch *b,
+            struct rule_outcome *out)
+{
+	enum cs_err err = rules_eval(r->o->rules, r->rctx, b, ev, out);
+
+	r->regex_errors += out->regex_errors;
+	if (err != CS_OK)
+		r->rule_toobig++; /* kept as the rules left it */
+	if (out->drop) {
+		if (!r->replay)
+			r->rep.dropped++;
+		return false;
+	}
+	return true;
+}
+
+/* An aggregate closed by the dedup table: rules, then storage. */
+static void
+on_aggregate(void *ctx, struct event *ev, const struct dedup_aggregate *agg)
+{
+	struct run *r = ctx;
+	struct rule_outcome out;
+
+	if (r->err != CS_OK)
+		return;
+	if (!r->replay)
+		r->rep.duplicates += (int64_t)(agg->count - 1);
+	if (r->o->rules == NULL) {
+		store_event(r, ev, r->scratch, NULL);
+		return;
+	}
+	if (event_batch_used(r->scratch) > SCRATCH_RESET)
+		event_batch_reset(r->scratch);
+	if (apply_rules(r, ev, r->scratch, &out))
+		store_event(r, ev, r->scratch, &out);
+}
+
+static void
+on_event(struct event *ev, struct event_batch *b, void *ctx)
+{
+	struct run *r = ctx;
+	struct rule_outcome out;
+	char why[GEO_WHY_MAX];
+	unsigned filled;
+
+	r->replay = r->records++ < r->checkpoint;
+	if (r->err != CS_OK || (r->replay && !r->stateful))
+		return;
+	if (!r->replay)
+		r->rep.events++;
+	if (r->o->asn != NULL)
+		asn_enrich(r->o->asn, ev);
+	if (r->o->geo != NULL &&
+	    geo_enrich(r->o->geo, b, ev, &filled, why) != CS_OK)
+		r->geo_errors++;
+	if (r->dd != NULL && r->o->dedup->mode == DEDUP_AGGREGATE) {
+		/* windows that close emit through on_aggregate() first */
+		switch (dedup_push(r->dd, ev)) {
+		case DEDUP_PASS:
+			break; /* too large to hold: on as it is */
+		default:
+			return; /* held in its window */
+		}
+	}
+	if (r->o->rules != NULL && !apply_rules(r, ev, b, &out))
+		return;
+	if (r->dd != NULL && r->o->dedup->mode == DEDUP_DROP &&
+	    dedup_push(r->dd, ev) == DEDUP_DUPLICATE) {
+		if (!r->replay)
+			r->rep.duplicates++;
+		return;
+	}
+	store_event(r, ev, b, r->o->rules != NULL ? &out : NULL);
 }
 
 static size_t
@@ -277,12 +529,16 @@ flush(struct run *r, bool final)
 			r->rep.state = "done";
 			r->rep.error = NULL;
 			r->rep.finished_at = clock_now();
+			err = incidents_open(r, r->a, r->res);
 		}
-		err = store_call(r->st, feed_report_update, &r->rep, expect);
+		if (err == CS_OK)
+			err = store_call(r->st, feed_report_update, &r->rep,
+			                 expect);
 	}
 	if (err != CS_OK) {
 		store_rollback(r->st);
 		r->txn_open = false;
+		r->res->incidents = 0;
 		fail(r, err, "storing events");
 		goto reset;
 	}
@@ -381,6 +637,24 @@ ingest_fd(struct store *st, const struct ingest_opts *o,
 	why[0] = '\0';
 	r->st = st;
 	r->o = o;
+	r->a = a;
+	r->res = res;
+	if (o->dedup != NULL) {
+		struct dedup_config dc = *o->dedup;
+		char dwhy[DEDUP_WHY_MAX];
+
+		dc.emit = on_aggregate;
+		dc.emit_ctx = r;
+		if ((err = dedup_new(&dc, &r->dd, dwhy)) != CS_OK) {
+			snprintf(why, INGEST_WHY_MAX, "dedup: %s", dwhy);
+			goto out;
+		}
+		if (dc.mode == DEDUP_AGGREGATE)
+			r->scratch = event_batch_new(SCRATCH_MEM);
+	}
+	if (o->rules != NULL)
+		r->rctx = rules_ctx_new();
+	r->stateful = r->dd != NULL || o->rules != NULL;
 	if ((err = ingest_hash_fd(fd, sha, &size)) != CS_OK) {
 		snprintf(why, INGEST_WHY_MAX, "reading the report: %s",
 		         strerror(errno));
@@ -415,6 +689,11 @@ ingest_fd(struct store *st, const struct ingest_opts *o,
 		res->report = r->rep;
 		goto out;
 	}
+	if (r->dd != NULL) {
+		/* the aggregates still held, into the last transaction */
+		r->replay = false;
+		dedup_flush(r->dd);
+	}
 	flush(r, true);
 	if (r->err != CS_OK) {
 		snprintf(why, INGEST_WHY_MAX, "%s", r->why);
@@ -433,6 +712,13 @@ out:
 	res->report.error = NULL;
 	res->report.spool = NULL;
 	memcpy(res->sha256, sha, sizeof(sha));
+	res->geo_errors = r->geo_errors;
+	res->regex_errors = r->regex_errors;
+	dedup_free(r->dd);
+	if (r->scratch != NULL)
+		event_batch_free(r->scratch);
+	if (r->rctx != NULL)
+		rules_ctx_free(r->rctx);
 	free(r->sev);
 	free(r->sev_off);
 	free(r->text);

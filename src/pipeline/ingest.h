@@ -3,23 +3,32 @@
  * once in effect.
  *
  * A report is known by its feed and the SHA-256 of its content
- * (feed_report). Its records are parsed as a stream, each event is
- * enriched (constituency: the organisations it concerns) and stored once
- * per organisation, in transactions of about opts->commit_events events.
+ * (feed_report). Its records are parsed as a stream; each event is
+ * enriched (ASN, geolocation), run through the rules (which may drop,
+ * change, classify, tag it, set its TLP, ask for or suppress its
+ * notification, open an incident), deduplicated or aggregated by the
+ * configured key, matched to the organisations it concerns, and stored
+ * once per organisation, in transactions of about opts->commit_events
+ * events. The rules' incidents are opened, one per distinct title with
+ * every organisation its events concern, in the transaction that marks
+ * the report done.
  * Each transaction also moves the report's checkpoint (feed_report.records:
  * how many records are done) and keeps its malformed records, so a crash
  * or a kill -9 loses nothing acknowledged and stores nothing twice: the
  * next run of the same content resumes after the checkpoint. Records before
- * the checkpoint are parsed again but not stored, so that per-report state
- * (the dedup window) is rebuilt exactly as an uninterrupted run had it.
+ * the checkpoint are parsed again and run through every stage but not
+ * stored, so that per-report state (the dedup table, aggregates, the
+ * incidents to open) is rebuilt exactly as an uninterrupted run had it;
+ * the dedup table therefore lives for one report.
  *
  * The checkpoint moves by compare-and-set: two processes working on the
  * same report cannot both commit the same records; the one that loses gets
  * CS_E_STALE and its transaction is rolled back.
  *
  * Memory: one event batch of the parser, one buffer of JSON text for that
- * batch, and the malformed records kept (at most opts->malformed_keep per
- * report); nothing grows with the size of the input.
+ * batch, the malformed records kept (at most opts->malformed_keep per
+ * report) and the dedup table (fixed capacity); nothing grows with the
+ * size of the input.
  */
 #ifndef CS_INGEST_H
 #define CS_INGEST_H
@@ -30,10 +39,17 @@
 
 #include "core/constituency.h"
 #include "core/err.h"
+#include "core/incidents.h"
+#include "pipeline/asn.h"
+#include "pipeline/dedup.h"
+#include "pipeline/geo.h"
+#include "pipeline/rules.h"
 #include "pipeline/shadowserver.h"
 #include "store/store.h"
 
 #define INGEST_WHY_MAX 256
+/* distinct incident titles the rules may open per report */
+#define INGEST_INCIDENTS_MAX 32
 
 /* A parser: Shadowserver's (ss_parse_fd) or a generic feed definition's.
  * It streams events and malformed records from fd to the sink. */
@@ -52,12 +68,25 @@ struct ingest_parser {
 /* The Shadowserver parser for one report of a schema. */
 struct ingest_parser ingest_shadowserver(const struct ss_report *r);
 
+/* The stages between parsing and storing, in order; NULL: not run. The
+ * caller keeps them alive (and their references held) for the call. */
 struct ingest_opts {
 	const char *feed; /* the feed name events and the report carry */
 	const char *tlp;  /* of the feed's events: "amber" when NULL */
 	struct constituency_index *ci; /* NULL: events concern no org */
 	size_t commit_events;          /* per transaction; 0: 16384 */
 	size_t malformed_keep;         /* per report; 0: 1000 */
+	const struct asn_table *asn;   /* source.asn, source.network */
+	const struct geo *geo;         /* *.geolocation.* */
+	const struct rules *rules;     /* drop, set, classify, tag, tlp, ... */
+	/* a table of this configuration per report (emit and emit_ctx are
+	 * ingest's own); drop mode runs after the rules, aggregate mode
+	 * before them, so rules see extra.count */
+	const struct dedup_config *dedup;
+	/* the rules' incident action: incidents are opened by actor with
+	 * this policy when the report is done; NULL: counted only */
+	const struct incident_policy *incidents;
+	const struct actor *actor;
 };
 
 struct ingest_result {
@@ -68,6 +97,12 @@ struct ingest_result {
 	bool already_done; /* the content had been processed */
 	bool resumed;      /* the run continued an interrupted one */
 	int64_t skipped;   /* records before the checkpoint */
+	/* incidents the rules opened, their refs in refs (the first
+	 * INGEST_INCIDENTS_MAX) */
+	size_t incidents;
+	char refs[INGEST_INCIDENTS_MAX][48];
+	uint64_t geo_errors;   /* lookups a damaged database failed */
+	uint64_t regex_errors; /* rule regexes that hit the match limit */
 };
 
 /* Runs a report whose content is readable from fd (seekable: it is read

@@ -71,8 +71,11 @@ enum ss_conv {
 struct ss_schema;
 struct ss_report;
 
+/* on_event gets each event with the batch it lives in: until on_batch_end
+ * the sink may change the event (enrichment, rules), interning new strings
+ * into that batch. */
 struct ss_sink {
-	void (*on_event)(const struct event *ev, void *ctx);
+	void (*on_event)(struct event *ev, struct event_batch *b, void *ctx);
 	void (*on_malformed)(size_t line, const char *reason, void *ctx);
 	void (*on_batch_end)(void *ctx); /* may be NULL */
 	void *ctx;

@@ -762,7 +762,7 @@ take_record(struct parser *p)
 		event_set_time(ev, EF_TIME_OBSERVATION, p->observation);
 	p->st.events++;
 	p->in_batch++;
-	p->sink->on_event(ev, p->sink->ctx);
+	p->sink->on_event(ev, p->batch, p->sink->ctx);
 	return;
 toobig:
 	malformed(p, "record exceeds the event size limits");

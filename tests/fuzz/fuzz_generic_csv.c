@@ -64,7 +64,7 @@ struct counts {
 };
 
 static void
-on_event(const struct event *ev, void *ctx)
+on_event(struct event *ev, struct event_batch *batch, void *ctx)
 {
 	static char a[1 << 20], b[1 << 20];
 	struct counts *c = ctx;
@@ -72,6 +72,7 @@ on_event(const struct event *ev, void *ctx)
 	struct event *back;
 	char why[EVENT_WHY_MAX];
 
+	(void)batch;
 	c->events++;
 	if (c->d == loaded[0] && !event_has(ev, EF_SOURCE_IP))
 		abort();

@@ -59,13 +59,14 @@ struct counts {
 };
 
 static void
-on_event(const struct event *ev, void *ctx)
+on_event(struct event *ev, struct event_batch *batch, void *ctx)
 {
 	static char a[1 << 20], b[1 << 20];
 	size_t na, nb;
 	struct event *back;
 	char why[EVENT_WHY_MAX];
 
+	(void)batch;
 	((struct counts *)ctx)->events++;
 	if (event_to_text(ev, a, sizeof(a), &na) != CS_OK)
 		return; /* too large to write: a limit, not a bug */

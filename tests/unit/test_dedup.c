@@ -377,7 +377,7 @@ struct sink {
 };
 
 static void
-collect(void *ctx, const struct event *ev, const struct dedup_aggregate *agg)
+collect(void *ctx, struct event *ev, const struct dedup_aggregate *agg)
 {
 	struct sink *s = ctx;
 	const struct extra_value *v;

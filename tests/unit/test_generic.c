@@ -30,12 +30,13 @@ struct got {
 };
 
 static void
-on_event(const struct event *ev, void *ctx)
+on_event(struct event *ev, struct event_batch *b, void *ctx)
 {
 	struct got *g = ctx;
 	size_t n;
 	char tmp[16384];
 
+	(void)b;
 	assert_int_equal(event_to_text(ev, tmp, sizeof(tmp), &n), CS_OK);
 	assert_true(n < sizeof(g->ev[0]));
 	if (g->events < MAX_EV)

@@ -25,14 +25,14 @@ struct got {
 };
 
 static void
-on_event(const struct event *ev, void *ctx)
+on_event(struct event *ev, struct event_batch *b, void *ctx)
 {
 	struct got *g = ctx;
 	size_t n;
-
 	json_t *o;
 	char *dumped;
 
+	(void)b;
 	g->events++;
 	assert_int_equal(event_to_text(ev, g->json, sizeof(g->json), &n),
 	                 CS_OK);
