@@ -280,6 +280,10 @@ static const struct directive dirs[] = {
     {"pipeline", "dedup_capacity", "CSIRTD_DEDUP_CAPACITY", T_INT,
      N(dedup_capacity), 1, 1 << 26, NULL,
      "keys held at once; beyond it the oldest window is closed early"},
+    {"pipeline", "commit_events", "CSIRTD_COMMIT_EVENTS", T_INT,
+     N(commit_events), 1024, 1 << 20, NULL,
+     "events stored per transaction: a report interrupted resumes after "
+     "its last one"},
     {"pipeline", "retention", "CSIRTD_EVENT_RETENTION", T_DUR,
      N(event_retention), 0, 100LL * 365 * 86400, NULL,
      "reports and their events older than this are deleted; 0: kept"},
@@ -347,7 +351,8 @@ config_defaults(struct config *c)
 	snprintf(c->event_tlp, sizeof(c->event_tlp), "amber");
 	snprintf(c->dedup_mode, sizeof(c->dedup_mode), "drop");
 	c->dedup_window = 86400;
-	c->dedup_capacity = 1 << 20;
+	c->dedup_capacity = 1 << 18;
+	c->commit_events = 16384;
 	c->event_retention = 180 * 86400;
 	c->session_idle = 8 * 3600;
 	c->session_max = 7 * 86400;

@@ -62,6 +62,7 @@ struct config {
 	char dedup_mode[CONFIG_STR]; /* drop, aggregate */
 	int64_t dedup_window;
 	int dedup_capacity;
+	int commit_events;       /* per ingest transaction */
 	int64_t event_retention; /* seconds; 0 = keep */
 	/* [auth] */
 	int64_t session_idle, session_max, login_window, login_lockout;

@@ -420,6 +420,7 @@ pipeline_run(struct pipeline *p, struct store *st,
 	memset(&o, 0, sizeof(o));
 	o.feed = feed;
 	o.tlp = p->cfg.event_tlp;
+	o.commit_events = (size_t)p->cfg.commit_events;
 	o.ci = ci;
 	o.asn = asn;
 	o.geo = geo_is_enabled(p->geo) ? p->geo : NULL;
