@@ -11,7 +11,9 @@
  * spooled to a file in the data directory first, since a report is read
  * twice (its hash, then its records).
  *
- * --dry-run stores nothing: events go to stdout as IntelMQ JSON lines.
+ * --dry-run stores nothing and needs no database: every stage but the
+ * constituency runs, the events that would be stored go to stdout as
+ * IntelMQ JSON lines, the incidents the rules would open to stderr.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,37 +35,46 @@ static const char usage_text[] =
     "  NAME is shadowserver or a generic feed of [pipeline] feeds (or of\n"
     "  --definition). FILE '-' reads standard input (Shadowserver then\n"
     "  needs --report). --schema and --rules replace [pipeline]\n"
-    "  shadowserver_schema and rules. --dry-run parses only and prints\n"
-    "  the events as IntelMQ JSON lines.\n";
+    "  shadowserver_schema and rules. --dry-run stores nothing: it runs\n"
+    "  the stages (routing table, geolocation, rules, dedup) and prints\n"
+    "  the events that would be stored as IntelMQ JSON lines.\n";
 
 struct out_ctx {
 	const char *file;
-	char line[64 * 1024];
+	const char *last; /* rows of one event share its text */
 	bool write_failed;
 };
 
 static void
-print_event(struct event *ev, struct event_batch *b, void *ctx)
+print_row(void *ctx, const struct stored_event *ev)
 {
 	struct out_ctx *o = ctx;
-	size_t n;
 
-	(void)b;
-	if (event_to_text(ev, o->line, sizeof(o->line), &n) != CS_OK) {
-		fprintf(stderr, "%s: an event too large to print\n", o->file);
-		return;
-	}
-	o->line[n++] = '\n';
-	if (fwrite(o->line, 1, n, stdout) != n)
+	if (ev->data == o->last)
+		return; /* the same event for another organisation */
+	o->last = ev->data;
+	if (fwrite(ev->data, 1, ev->data_len, stdout) != ev->data_len ||
+	    putchar('\n') == EOF)
 		o->write_failed = true;
 }
 
 static void
-print_malformed(size_t line, const char *reason, void *ctx)
+print_malformed(void *ctx, int64_t line, const char *reason)
 {
 	struct out_ctx *o = ctx;
 
-	fprintf(stderr, "%s:%zu: %s\n", o->file, line, reason);
+	fprintf(stderr, "%s:%lld: %s\n", o->file, (long long)line, reason);
+}
+
+static void
+print_incident(void *ctx, const char *title, uint64_t events, size_t orgs)
+{
+	struct out_ctx *o = ctx;
+
+	fprintf(stderr,
+	        "%s: would open incident \"%s\" (%llu events, %zu "
+	        "organisations)\n",
+	        o->file, title, (unsigned long long)events, orgs);
 }
 
 /* Standard input into a spool file (unlinked: it goes when closed). */
@@ -154,7 +165,7 @@ cmd_ingest(struct cli *c, int argc, char **argv)
 	size_t ndefs = 0;
 	struct pipeline *pl = NULL;
 	struct out_ctx *o = NULL;
-	struct ss_stats total = {0};
+	struct feed_report total = {0};
 	struct store *st = NULL;
 	struct constituency_index *ci = NULL;
 	bool dry_run = false;
@@ -253,9 +264,6 @@ cmd_ingest(struct cli *c, int argc, char **argv)
 	o->write_failed = false;
 	for (int i = optind; i < argc && rc == 0; i++) {
 		struct ingest_parser p;
-		struct ss_sink sink = {print_event, print_malformed, NULL, o};
-		struct ss_stats sst;
-		char pwhy[SS_WHY_MAX];
 		bool is_stdin = strcmp(argv[i], "-") == 0;
 		int fd;
 
@@ -280,25 +288,40 @@ cmd_ingest(struct cli *c, int argc, char **argv)
 			close(fd);
 			continue;
 		}
-		memset(&sst, 0, sizeof(sst));
-		if (p.parse(p.arg, fd, clock_now(), &sink, &sst, pwhy) !=
-		    CS_OK) {
-			fprintf(stderr, "%s: %s\n", o->file, pwhy);
-			rc = 1;
+		{
+			struct ingest_dry dry = {print_row, print_malformed,
+			                         print_incident, o, false};
+			struct ingest_result res;
+			char iwhy[INGEST_WHY_MAX];
+
+			o->last = NULL;
+			if (pipeline_run_dry(pl, NULL, feed, &p, &dry, fd,
+			                     o->file, clock_now(), &res,
+			                     iwhy) != CS_OK) {
+				fprintf(stderr, "%s: %s\n", o->file, iwhy);
+				rc = 1;
+			}
+			total.records += res.report.records;
+			total.events += res.report.events;
+			total.malformed += res.report.malformed;
+			total.dropped += res.report.dropped;
+			total.duplicates += res.report.duplicates;
+			total.stored += res.report.stored;
 		}
 		if (!is_stdin)
 			close(fd);
-		total.rows += sst.rows;
-		total.events += sst.events;
-		total.malformed += sst.malformed;
 	}
 	if (fflush(stdout) != 0 || o->write_failed) {
 		fprintf(stderr, "csirtd ingest: writing to stdout failed\n");
 		rc = 1;
 	}
 	if (dry_run)
-		fprintf(stderr, "%zu events, %zu malformed, %zu rows\n",
-		        total.events, total.malformed, total.rows);
+		fprintf(stderr,
+		        "%lld events, %lld malformed, %lld rows; %lld dropped, "
+		        "%lld duplicates, %lld kept\n",
+		        (long long)total.events, (long long)total.malformed,
+		        (long long)total.records, (long long)total.dropped,
+		        (long long)total.duplicates, (long long)total.stored);
 out:
 	free(o);
 	if (ci != NULL)

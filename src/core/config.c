@@ -280,6 +280,10 @@ static const struct directive dirs[] = {
     {"pipeline", "dedup_capacity", "CSIRTD_DEDUP_CAPACITY", T_INT,
      N(dedup_capacity), 1, 1 << 26, NULL,
      "keys held at once; beyond it the oldest window is closed early"},
+    {"pipeline", "dedup_memory", "CSIRTD_DEDUP_MEMORY", T_SIZE, N(dedup_memory),
+     1 << 20, 1LL << 36, NULL,
+     "bytes one report's dedup table may hold (about 64 bytes a key, "
+     "plus 1 KiB in aggregate mode); caps dedup_capacity"},
     {"pipeline", "commit_events", "CSIRTD_COMMIT_EVENTS", T_INT,
      N(commit_events), 1024, 1 << 20, NULL,
      "events stored per transaction: a report interrupted resumes after "
@@ -351,7 +355,8 @@ config_defaults(struct config *c)
 	snprintf(c->event_tlp, sizeof(c->event_tlp), "amber");
 	snprintf(c->dedup_mode, sizeof(c->dedup_mode), "drop");
 	c->dedup_window = 86400;
-	c->dedup_capacity = 1 << 18;
+	c->dedup_capacity = 1 << 20;
+	c->dedup_memory = 256 << 20;
 	c->commit_events = 16384;
 	c->event_retention = 180 * 86400;
 	c->session_idle = 8 * 3600;

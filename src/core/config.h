@@ -60,7 +60,7 @@ struct config {
 	char asn_table[CONFIG_PATH], geoip_db[CONFIG_PATH]; /* "" = none */
 	char dedup_key[CONFIG_STR];                         /* "" = no dedup */
 	char dedup_mode[CONFIG_STR]; /* drop, aggregate */
-	int64_t dedup_window;
+	int64_t dedup_window, dedup_memory;
 	int dedup_capacity;
 	int commit_events;       /* per ingest transaction */
 	int64_t event_retention; /* seconds; 0 = keep */

@@ -48,6 +48,7 @@ struct pending_incident {
 
 struct run {
 	struct store *st;
+	const struct ingest_dry *dry; /* no store: rows to the caller */
 	const struct ingest_opts *o;
 	struct arena *a;
 	struct ingest_result *res;
@@ -343,7 +344,12 @@ store_event(struct run *r, struct event *ev, struct event_batch *b,
 
 	text_reserve(r, TEXT_RESERVE);
 	off = r->text_len;
-	err = event_to_text(ev, r->text + off, r->text_cap - off, &len);
+	if (r->dry != NULL && r->dry->no_text) {
+		len = 0;
+		err = CS_OK;
+	} else {
+		err = event_to_text(ev, r->text + off, r->text_cap - off, &len);
+	}
 	if (err != CS_OK) {
 		/* cannot happen with the event size limits; count it */
 		r->rep.dropped++;
@@ -495,6 +501,29 @@ commit(struct run *r)
 	return CS_OK;
 }
 
+/* A run without a store hands its rows to the caller instead. */
+static void
+dry_flush(struct run *r, bool final)
+{
+	const struct ingest_dry *d = r->dry;
+
+	for (size_t i = 0; i < r->nsev; i++) {
+		r->sev[i].data = d->no_text ? NULL : r->text + r->sev_off[i];
+		if (d->on_row != NULL)
+			d->on_row(d->ctx, &r->sev[i]);
+	}
+	for (size_t i = 0; i < r->nmal && d->on_malformed != NULL; i++)
+		d->on_malformed(d->ctx, r->mal[i].line, r->mal[i].reason);
+	r->rep.stored += (int64_t)r->nsev;
+	r->rep.records = r->records;
+	r->checkpoint = r->records;
+	r->kept += (int64_t)r->nmal;
+	if (final && d->on_incident != NULL)
+		for (size_t i = 0; i < r->ninc; i++)
+			d->on_incident(d->ctx, r->inc[i].title,
+			               r->inc[i].events, r->inc[i].norgs);
+}
+
 /* Writes what the batch produced and moves the checkpoint. */
 static void
 flush(struct run *r, bool final)
@@ -506,6 +535,10 @@ flush(struct run *r, bool final)
 
 	if (r->err != CS_OK || (r->records <= r->checkpoint && !final))
 		goto reset;
+	if (r->dry != NULL) {
+		dry_flush(r, final);
+		goto reset;
+	}
 	if (!r->txn_open) {
 		if ((err = store_begin(r->st, true)) != CS_OK) {
 			fail(r, err, "begin");
@@ -619,11 +652,11 @@ mark_failed(struct run *r, const char *why)
 	(void)store_end(r->st, err);
 }
 
-enum cs_err
-ingest_fd(struct store *st, const struct ingest_opts *o,
-          const struct ingest_parser *p, int fd, const char *source,
-          int64_t received_at, struct ingest_result *res,
-          char why[INGEST_WHY_MAX])
+static enum cs_err
+run_report(struct store *st, const struct ingest_dry *dry,
+           const struct ingest_opts *o, const struct ingest_parser *p, int fd,
+           const char *source, int64_t received_at, struct ingest_result *res,
+           char why[INGEST_WHY_MAX])
 {
 	struct arena *a = arena_new(64 * 1024);
 	struct run *r = xcalloc(1, sizeof(*r));
@@ -636,6 +669,7 @@ ingest_fd(struct store *st, const struct ingest_opts *o,
 	memset(res, 0, sizeof(*res));
 	why[0] = '\0';
 	r->st = st;
+	r->dry = dry;
 	r->o = o;
 	r->a = a;
 	r->res = res;
@@ -655,6 +689,11 @@ ingest_fd(struct store *st, const struct ingest_opts *o,
 	if (o->rules != NULL)
 		r->rctx = rules_ctx_new();
 	r->stateful = r->dd != NULL || o->rules != NULL;
+	if (dry != NULL) {
+		r->rep.feed = o->feed;
+		r->rep.received_at = received_at;
+		goto parse;
+	}
 	if ((err = ingest_hash_fd(fd, sha, &size)) != CS_OK) {
 		snprintf(why, INGEST_WHY_MAX, "reading the report: %s",
 		         strerror(errno));
@@ -669,6 +708,7 @@ ingest_fd(struct store *st, const struct ingest_opts *o,
 	if (res->already_done)
 		goto done;
 	res->skipped = r->checkpoint;
+parse:
 	err = p->parse(p->arg, fd, r->rep.received_at, &sink, &stats, pwhy);
 	if (r->err != CS_OK) {
 		/* the store failed under the parser: nothing after the
@@ -682,6 +722,10 @@ ingest_fd(struct store *st, const struct ingest_opts *o,
 	if (err != CS_OK) {
 		/* the parser refused the report: keep what was read */
 		flush(r, false);
+		if (dry != NULL) {
+			snprintf(why, INGEST_WHY_MAX, "%s", pwhy);
+			goto out;
+		}
 		if (r->txn_open && commit(r) != CS_OK)
 			store_rollback(st);
 		snprintf(why, INGEST_WHY_MAX, "%s", pwhy);
@@ -726,4 +770,22 @@ out:
 	free(r);
 	arena_free(a);
 	return err;
+}
+
+enum cs_err
+ingest_fd(struct store *st, const struct ingest_opts *o,
+          const struct ingest_parser *p, int fd, const char *source,
+          int64_t received_at, struct ingest_result *res,
+          char why[INGEST_WHY_MAX])
+{
+	return run_report(st, NULL, o, p, fd, source, received_at, res, why);
+}
+
+enum cs_err
+ingest_dry_fd(const struct ingest_dry *dry, const struct ingest_opts *o,
+              const struct ingest_parser *p, int fd, const char *source,
+              int64_t received_at, struct ingest_result *res,
+              char why[INGEST_WHY_MAX])
+{
+	return run_report(NULL, dry, o, p, fd, source, received_at, res, why);
 }

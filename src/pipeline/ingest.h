@@ -118,6 +118,30 @@ enum cs_err ingest_fd(struct store *st, const struct ingest_opts *o,
                       int64_t received_at, struct ingest_result *res,
                       char why[INGEST_WHY_MAX]);
 
+/* A run that stores nothing (csirtd ingest --dry-run, benchmarks): every
+ * stage runs as for ingest_fd(), and what would be stored goes to the
+ * callbacks instead, at each parser batch end (rows: one per organisation;
+ * ev->data is the event's JSON line, valid during the call). Incidents the
+ * rules ask for are reported by title when the report ends, never opened.
+ * fd need not be seekable; nothing is checkpointed. Any callback may be
+ * NULL. */
+struct ingest_dry {
+	void (*on_row)(void *ctx, const struct stored_event *ev);
+	void (*on_malformed)(void *ctx, int64_t line, const char *reason);
+	void (*on_incident)(void *ctx, const char *title, uint64_t events,
+	                    size_t orgs);
+	void *ctx;
+	/* rows without their JSON line (data NULL): to measure the stages
+	 * apart from the stored form */
+	bool no_text;
+};
+
+enum cs_err ingest_dry_fd(const struct ingest_dry *dry,
+                          const struct ingest_opts *o,
+                          const struct ingest_parser *p, int fd,
+                          const char *source, int64_t received_at,
+                          struct ingest_result *res, char why[INGEST_WHY_MAX]);
+
 /* The SHA-256 (hex) and size of what fd holds, read from its start; fd is
  * left at its start. */
 enum cs_err ingest_hash_fd(int fd, char hex[65], int64_t *size_out);

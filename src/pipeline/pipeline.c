@@ -18,6 +18,13 @@
 #include "pipeline/generic.h"
 #include "pipeline/pipeline.h"
 
+/* What a dedup table holds per key: two index slots and an entry (about 64
+ * bytes, dedup.h), and in aggregate mode the first event's compact copy,
+ * which for Shadowserver scan reports is 500-900 bytes; a larger one is
+ * passed on unaggregated. */
+#define DEDUP_KEY_BYTES    64
+#define DEDUP_RECORD_BYTES 1024
+
 struct feed {
 	char *name;
 	struct feed_def *def; /* NULL: the Shadowserver schema */
@@ -186,6 +193,7 @@ load_dedup(struct pipeline *p, char why[PIPELINE_WHY_MAX])
 {
 	struct dedup_config *dc = &p->dedup;
 	char dwhy[DEDUP_WHY_MAX];
+	size_t per_key, cap;
 
 	memset(dc, 0, sizeof(*dc));
 	if (p->cfg.dedup_key[0] == '\0')
@@ -196,10 +204,17 @@ load_dedup(struct pipeline *p, char why[PIPELINE_WHY_MAX])
 	}
 	dc->window = p->cfg.dedup_window;
 	dc->time_field = EF_TIME_SOURCE;
-	dc->capacity = (size_t)p->cfg.dedup_capacity;
 	dc->mode = strcmp(p->cfg.dedup_mode, "aggregate") == 0 ? DEDUP_AGGREGATE
 	                                                       : DEDUP_DROP;
-	dc->record_max = 2048;
+	dc->record_max = DEDUP_RECORD_BYTES;
+	/* dedup_memory bounds the table: index and entry per key, and the
+	 * held first event in aggregate mode */
+	per_key = DEDUP_KEY_BYTES +
+	          (dc->mode == DEDUP_AGGREGATE ? DEDUP_RECORD_BYTES : 0);
+	cap = (size_t)p->cfg.dedup_memory / per_key;
+	dc->capacity = (size_t)p->cfg.dedup_capacity < cap
+	                   ? (size_t)p->cfg.dedup_capacity
+	                   : cap;
 	p->dedup_on = true;
 	return CS_OK;
 }
@@ -404,6 +419,43 @@ pipeline_parser(const struct pipeline *p, const char *feed, const char *report,
 	return CS_OK;
 }
 
+/* The current stages for one report, with the references taken. */
+struct stages {
+	struct ingest_opts o;
+	struct rules *rules;
+	struct asn_table *asn;
+};
+
+static void
+stages_acquire(struct pipeline *p, struct constituency_index *ci,
+               const char *feed, struct stages *sg)
+{
+	static const struct actor actor = {"pipeline", 0};
+	struct ingest_opts *o = &sg->o;
+
+	sg->rules = rules_live_get(&p->rules);
+	sg->asn = asn_holder_acquire(p->asn);
+	memset(o, 0, sizeof(*o));
+	o->feed = feed;
+	o->tlp = p->cfg.event_tlp;
+	o->commit_events = (size_t)p->cfg.commit_events;
+	o->ci = ci;
+	o->asn = sg->asn;
+	o->geo = geo_is_enabled(p->geo) ? p->geo : NULL;
+	o->rules = sg->rules;
+	o->dedup = p->dedup_on ? &p->dedup : NULL;
+	o->incidents = &p->policy;
+	o->actor = &actor;
+}
+
+static void
+stages_release(struct stages *sg)
+{
+	if (sg->rules != NULL)
+		rules_put(sg->rules);
+	asn_table_unref(sg->asn);
+}
+
 enum cs_err
 pipeline_run(struct pipeline *p, struct store *st,
              struct constituency_index *ci, const char *feed,
@@ -411,27 +463,29 @@ pipeline_run(struct pipeline *p, struct store *st,
              int64_t received_at, struct ingest_result *res,
              char why[INGEST_WHY_MAX])
 {
-	static const struct actor actor = {"pipeline", 0};
-	struct ingest_opts o;
-	struct rules *rules = rules_live_get(&p->rules);
-	struct asn_table *asn = asn_holder_acquire(p->asn);
+	struct stages sg;
 	enum cs_err err;
 
-	memset(&o, 0, sizeof(o));
-	o.feed = feed;
-	o.tlp = p->cfg.event_tlp;
-	o.commit_events = (size_t)p->cfg.commit_events;
-	o.ci = ci;
-	o.asn = asn;
-	o.geo = geo_is_enabled(p->geo) ? p->geo : NULL;
-	o.rules = rules;
-	o.dedup = p->dedup_on ? &p->dedup : NULL;
-	o.incidents = &p->policy;
-	o.actor = &actor;
-	err = ingest_fd(st, &o, parser, fd, source, received_at, res, why);
-	if (rules != NULL)
-		rules_put(rules);
-	asn_table_unref(asn);
+	stages_acquire(p, ci, feed, &sg);
+	err = ingest_fd(st, &sg.o, parser, fd, source, received_at, res, why);
+	stages_release(&sg);
+	return err;
+}
+
+enum cs_err
+pipeline_run_dry(struct pipeline *p, struct constituency_index *ci,
+                 const char *feed, const struct ingest_parser *parser,
+                 const struct ingest_dry *dry, int fd, const char *source,
+                 int64_t received_at, struct ingest_result *res,
+                 char why[INGEST_WHY_MAX])
+{
+	struct stages sg;
+	enum cs_err err;
+
+	stages_acquire(p, ci, feed, &sg);
+	err = ingest_dry_fd(dry, &sg.o, parser, fd, source, received_at, res,
+	                    why);
+	stages_release(&sg);
 	return err;
 }
 

@@ -79,6 +79,16 @@ enum cs_err pipeline_run(struct pipeline *p, struct store *st,
                          const char *source, int64_t received_at,
                          struct ingest_result *res, char why[INGEST_WHY_MAX]);
 
+/* The same without a store (ingest_dry_fd()): csirtd ingest --dry-run
+ * and benchmarks. */
+enum cs_err pipeline_run_dry(struct pipeline *p, struct constituency_index *ci,
+                             const char *feed,
+                             const struct ingest_parser *parser,
+                             const struct ingest_dry *dry, int fd,
+                             const char *source, int64_t received_at,
+                             struct ingest_result *res,
+                             char why[INGEST_WHY_MAX]);
+
 /* What the stages hold, for `csirtd config`-like reports and metrics. */
 struct pipeline_info {
 	size_t feeds, rules, asn_prefixes;

@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -209,6 +211,61 @@ test_time(void **state)
 	assert_false(event_time_parse("9999-12-31T23:59:59-01:00", 25, &t));
 }
 
+/* The hand-written formatter agrees with gmtime_r() over the whole range
+ * (days either side of every era boundary, leap days, random seconds). */
+static void
+test_time_format_matches_gmtime(void **state)
+{
+	static const int64_t fixed[] = {EVENT_TIME_MIN,
+	                                EVENT_TIME_MAX,
+	                                0,
+	                                -1,
+	                                86399,
+	                                86400,
+	                                951782400,
+	                                951868799,
+	                                4107456000,
+	                                -2203891200,
+	                                -62135596800 + 86400 * 59,
+	                                253402300799 - 86400 * 306};
+	uint64_t r = 0x9E3779B97F4A7C15ULL;
+	char got[26], want[64];
+
+	(void)state;
+	for (size_t i = 0; i < 2000000 + sizeof(fixed) / sizeof(fixed[0]);
+	     i++) {
+		int64_t t;
+		time_t tt;
+		struct tm tm;
+
+		if (i < sizeof(fixed) / sizeof(fixed[0])) {
+			t = fixed[i];
+		} else {
+			r ^= r << 13;
+			r ^= r >> 7;
+			r ^= r << 17;
+			t = EVENT_TIME_MIN +
+			    (int64_t)(r % (uint64_t)(EVENT_TIME_MAX -
+			                             EVENT_TIME_MIN + 1));
+		}
+		tt = (time_t)t;
+		gmtime_r(&tt, &tm);
+		snprintf(want, sizeof(want),
+		         "%04d-%02d-%02dT%02d:%02d:%02d+00:00",
+		         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		         tm.tm_hour, tm.tm_min, tm.tm_sec);
+		event_time_format(t, got);
+		if (strcmp(got, want) != 0)
+			fail_msg("%lld: got %s, want %s", (long long)t, got,
+			         want);
+	}
+	/* out of range clamps */
+	event_time_format(EVENT_TIME_MAX + 1, got);
+	assert_string_equal(got, "9999-12-31T23:59:59+00:00");
+	event_time_format(EVENT_TIME_MIN - 1, got);
+	assert_string_equal(got, "0001-01-01T00:00:00+00:00");
+}
+
 static void
 test_intern(void **state)
 {
@@ -232,6 +289,7 @@ main(void)
 	    cmocka_unit_test(test_refusals),
 	    cmocka_unit_test(test_writer_matches_jansson),
 	    cmocka_unit_test(test_time),
+	    cmocka_unit_test(test_time_format_matches_gmtime),
 	    cmocka_unit_test(test_intern),
 	};
 
