@@ -30,6 +30,12 @@
 #define SCRATCH_RESET     (4 * 1024 * 1024)
 #define INCIDENT_ORGS_MAX 64
 
+#define NO_TEXT SIZE_MAX
+
+struct row_text {
+	size_t data, taxonomy, type, identifier; /* NO_TEXT: none */
+};
+
 struct kept_malformed {
 	int64_t line;
 	char reason[REASON_MAX];
@@ -71,7 +77,9 @@ struct run {
 	char why[INGEST_WHY_MAX];
 
 	struct stored_event *sev;
-	size_t *sev_off; /* offset of each row's text in text */
+	/* where each row's JSON line and classification strings are in text:
+	 * an aggregate's own strings do not outlive the emission */
+	struct row_text *sev_off;
 	size_t nsev, sev_cap;
 	char *text;
 	size_t text_len, text_cap;
@@ -166,6 +174,42 @@ text_reserve(struct run *r, size_t need)
 	while (r->text_cap - r->text_len < need)
 		r->text_cap = r->text_cap ? r->text_cap * 2 : 1024 * 1024;
 	r->text = xrealloc(r->text, r->text_cap);
+}
+
+/* A copy of s (with its NUL) in the batch's text; its offset. */
+static size_t
+text_keep(struct run *r, const char *s)
+{
+	size_t n, off;
+
+	if (s == NULL)
+		return NO_TEXT;
+	n = strlen(s) + 1;
+	text_reserve(r, n);
+	off = r->text_len;
+	memcpy(r->text + off, s, n);
+	r->text_len += n;
+	return off;
+}
+
+static const char *
+text_at(const struct run *r, size_t off)
+{
+	return off == NO_TEXT ? NULL : r->text + off;
+}
+
+/* Points the batch's rows at their strings (text is final now). */
+static void
+rows_resolve(struct run *r, bool with_data)
+{
+	for (size_t i = 0; i < r->nsev; i++) {
+		const struct row_text *p = &r->sev_off[i];
+
+		r->sev[i].data = with_data ? r->text + p->data : NULL;
+		r->sev[i].taxonomy = text_at(r, p->taxonomy);
+		r->sev[i].type = text_at(r, p->type);
+		r->sev[i].identifier = text_at(r, p->identifier);
+	}
 }
 
 static struct stored_event *
@@ -314,6 +358,7 @@ store_event(struct run *r, struct event *ev, struct event_batch *b,
 	int64_t orgs[LOOKUP_MAX_ORGS];
 	size_t norgs = 0, len, off;
 	struct stored_event base;
+	struct row_text pos;
 	enum rule_tlp tlp = out ? out->tlp : RULE_TLP_NONE;
 	enum cs_err err;
 
@@ -356,6 +401,10 @@ store_event(struct run *r, struct event *ev, struct event_batch *b,
 		return;
 	}
 	r->text_len += len;
+	pos.data = off;
+	pos.taxonomy = text_keep(r, ev->str[EF_CLASS_TAXONOMY]);
+	pos.type = text_keep(r, ev->str[EF_CLASS_TYPE]);
+	pos.identifier = text_keep(r, ev->str[EF_CLASS_IDENTIFIER]);
 
 	memset(&base, 0, sizeof(base));
 	base.has_time = event_has(ev, EF_TIME_SOURCE);
@@ -363,9 +412,6 @@ store_event(struct run *r, struct event *ev, struct event_batch *b,
 	if ((base.has_ip = event_has(ev, EF_SOURCE_IP)))
 		ingest_ip_bytes(&ev->source_ip, base.source_ip);
 	base.source_asn = event_has(ev, EF_SOURCE_ASN) ? ev->source_asn : 0;
-	base.taxonomy = ev->str[EF_CLASS_TAXONOMY];
-	base.type = ev->str[EF_CLASS_TYPE];
-	base.identifier = ev->str[EF_CLASS_IDENTIFIER];
 	base.tlp = tlp != RULE_TLP_NONE ? rule_tlp_name(tlp)
 	           : r->o->tlp          ? r->o->tlp
 	                                : "amber";
@@ -379,7 +425,7 @@ store_event(struct run *r, struct event *ev, struct event_batch *b,
 		 * organisation to tell */
 		s->notify =
 		    norgs > 0 && (out == NULL || out->notify != RULE_NOTIFY_NO);
-		r->sev_off[r->nsev - 1] = off;
+		r->sev_off[r->nsev - 1] = pos;
 	}
 }
 
@@ -507,8 +553,8 @@ dry_flush(struct run *r, bool final)
 {
 	const struct ingest_dry *d = r->dry;
 
+	rows_resolve(r, !d->no_text);
 	for (size_t i = 0; i < r->nsev; i++) {
-		r->sev[i].data = d->no_text ? NULL : r->text + r->sev_off[i];
 		if (d->on_row != NULL)
 			d->on_row(d->ctx, &r->sev[i]);
 	}
@@ -546,8 +592,7 @@ flush(struct run *r, bool final)
 		}
 		r->txn_open = true;
 	}
-	for (size_t i = 0; i < r->nsev; i++)
-		r->sev[i].data = r->text + r->sev_off[i];
+	rows_resolve(r, true);
 	if (r->nsev > 0)
 		err = store_call(r->st, event_append, r->rep.id, r->rep.feed,
 		                 clock_now(), r->sev, r->nsev);

@@ -297,6 +297,12 @@ def test_aggregation_counts_every_event(server_factory, tmp_path):
         assert ev["extra.last_seen"] == iso(max(times))
         assert ev["time.source"] == iso(times[0])  # the first event's copy
     assert sum(e["event"]["extra.count"] for e in got) == len(rows)
+    # the filter columns of an aggregate are its own (they are copied when
+    # the window closes, before the table reuses the memory)
+    for key in ("taxonomy", "type", "identifier"):
+        want = Counter(e["event"][f"classification.{key}"] for e in got)
+        for value, n in want.items():
+            assert len(events(h, **{key: value})) == n, (key, value)
 
 
 def strip_observation(lines):
