@@ -16,6 +16,7 @@
 
 #include "core/xmalloc.h"
 #include "pipeline/generic.h"
+#include "pipeline/intelmq.h"
 #include "pipeline/pipeline.h"
 
 /* What a dedup table holds per key: two index slots and an entry (about 64
@@ -25,9 +26,12 @@
 #define DEDUP_KEY_BYTES    64
 #define DEDUP_RECORD_BYTES 1024
 
+enum feed_kind { FEED_SHADOWSERVER, FEED_INTELMQ, FEED_GENERIC };
+
 struct feed {
 	char *name;
-	struct feed_def *def; /* NULL: the Shadowserver schema */
+	enum feed_kind kind;
+	struct feed_def *def; /* FEED_GENERIC's */
 };
 
 struct pipeline {
@@ -61,15 +65,15 @@ feed_cmp(const void *a, const void *b)
 {
 	const struct feed *x = a, *y = b;
 
-	/* Shadowserver's schema first, then by name */
-	if ((x->def == NULL) != (y->def == NULL))
-		return x->def == NULL ? -1 : 1;
+	/* the built-in feeds first, then by name */
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
 	return strcmp(x->name, y->name);
 }
 
 static enum cs_err
-feed_add(struct pipeline *p, const char *name, struct feed_def *def,
-         const char *file, char why[PIPELINE_WHY_MAX])
+feed_add(struct pipeline *p, const char *name, enum feed_kind kind,
+         struct feed_def *def, const char *file, char why[PIPELINE_WHY_MAX])
 {
 	for (size_t i = 0; i < p->nfeeds; i++)
 		if (strcmp(p->feeds[i].name, name) == 0) {
@@ -83,6 +87,7 @@ feed_add(struct pipeline *p, const char *name, struct feed_def *def,
 	}
 	p->feeds = xrealloc(p->feeds, (p->nfeeds + 1) * sizeof(*p->feeds));
 	p->feeds[p->nfeeds].name = xstrdup(name);
+	p->feeds[p->nfeeds].kind = kind;
 	p->feeds[p->nfeeds].def = def;
 	p->nfeeds++;
 	qsort(p->feeds, p->nfeeds, sizeof(*p->feeds), feed_cmp);
@@ -101,13 +106,15 @@ pipeline_add_definition(struct pipeline *p, const char *path,
 		say(why, "%s: %s", path, gwhy);
 		return err;
 	}
-	if (strcmp(feed_def_name(d), PIPELINE_SHADOWSERVER) == 0) {
-		say(why, "%s: the name '%s' is the Shadowserver feed's", path,
-		    PIPELINE_SHADOWSERVER);
+	if (strcmp(feed_def_name(d), PIPELINE_SHADOWSERVER) == 0 ||
+	    strcmp(feed_def_name(d), PIPELINE_INTELMQ) == 0) {
+		say(why, "%s: the name '%s' is a built-in feed's", path,
+		    feed_def_name(d));
 		feed_def_free(d);
 		return CS_E_INVAL;
 	}
-	if ((err = feed_add(p, feed_def_name(d), d, path, why)) != CS_OK)
+	if ((err = feed_add(p, feed_def_name(d), FEED_GENERIC, d, path, why)) !=
+	    CS_OK)
 		feed_def_free(d);
 	return err;
 }
@@ -246,10 +253,14 @@ pipeline_open(const struct config *cfg, struct pipeline **out,
 			say(why, "[pipeline] shadowserver_schema: %s", swhy);
 			goto out;
 		}
-		if ((err = feed_add(p, PIPELINE_SHADOWSERVER, NULL,
-		                    cfg->shadowserver_schema, why)) != CS_OK)
+		if ((err = feed_add(p, PIPELINE_SHADOWSERVER, FEED_SHADOWSERVER,
+		                    NULL, cfg->shadowserver_schema, why)) !=
+		    CS_OK)
 			goto out;
 	}
+	if ((err = feed_add(p, PIPELINE_INTELMQ, FEED_INTELMQ, NULL, "",
+	                    why)) != CS_OK)
+		goto out;
 	if (cfg->feeds_dir[0] != '\0' &&
 	    (err = load_feeds_dir(p, cfg->feeds_dir, why)) != CS_OK)
 		goto out;
@@ -350,7 +361,14 @@ pipeline_feed_format(const struct pipeline *p, size_t i)
 {
 	if (i >= p->nfeeds)
 		return NULL;
-	return p->feeds[i].def ? feed_def_format(p->feeds[i].def) : "csv";
+	switch (p->feeds[i].kind) {
+	case FEED_SHADOWSERVER:
+		return "csv";
+	case FEED_INTELMQ:
+		return "jsonl";
+	default:
+		return feed_def_format(p->feeds[i].def);
+	}
 }
 
 static const struct feed *
@@ -376,6 +394,15 @@ parse_generic(const void *arg, int fd, int64_t observation,
 	return generic_parse_fd(arg, fd, observation, sink, st, why);
 }
 
+static enum cs_err
+parse_intelmq(const void *arg, int fd, int64_t observation,
+              const struct ss_sink *sink, struct ss_stats *st,
+              char why[SS_WHY_MAX])
+{
+	(void)arg;
+	return intelmq_parse_fd(fd, observation, sink, st, why);
+}
+
 enum cs_err
 pipeline_parser(const struct pipeline *p, const char *feed, const char *report,
                 const char *filename, struct ingest_parser *out,
@@ -395,7 +422,13 @@ pipeline_parser(const struct pipeline *p, const char *feed, const char *report,
 			    feed);
 		return CS_E_NOTFOUND;
 	}
-	if (f->def != NULL) {
+	if (f->kind == FEED_INTELMQ) {
+		out->parse = parse_intelmq;
+		out->arg = NULL;
+		out->report = "";
+		return CS_OK;
+	}
+	if (f->kind == FEED_GENERIC) {
 		out->parse = parse_generic;
 		out->arg = f->def;
 		out->report = "";

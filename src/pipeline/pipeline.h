@@ -6,7 +6,8 @@
  * pipeline, so a report is treated the same whichever way it arrived.
  *
  * Feeds: "shadowserver" when [pipeline] shadowserver_schema is set (the
- * report kind is detected from the file name or given), and one feed per
+ * report kind is detected from the file name or given), "intelmq" (IntelMQ
+ * event lines: what a team brings from IntelMQ), and one feed per
  * generic definition (docs/feeds.md) in [pipeline] feeds, a directory of
  * NAME.json files; the definition's "name" is the feed's name. Names are
  * unique; a definition that does not load refuses the whole pipeline with
@@ -39,6 +40,7 @@
 #define PIPELINE_WHY_MAX      512
 #define PIPELINE_FEEDS_MAX    256 /* generic feed definitions */
 #define PIPELINE_SHADOWSERVER "shadowserver"
+#define PIPELINE_INTELMQ      "intelmq" /* IntelMQ event lines (intelmq.h) */
 
 struct pipeline;
 
@@ -55,10 +57,10 @@ enum cs_err pipeline_add_definition(struct pipeline *p, const char *path,
 /* Re-reads the rule file and the ASN table; see above. */
 enum cs_err pipeline_reload(struct pipeline *p, char why[PIPELINE_WHY_MAX]);
 
-/* The feeds, in name order ("shadowserver" first when configured). */
+/* The feeds: the built-in ones first, then the generic ones by name. */
 size_t pipeline_feed_count(const struct pipeline *p);
 const char *pipeline_feed_name(const struct pipeline *p, size_t i);
-/* "shadowserver" or the definition's format: "csv", "jsonl", "json" */
+/* "csv", "jsonl" or "json" */
 const char *pipeline_feed_format(const struct pipeline *p, size_t i);
 bool pipeline_feed_exists(const struct pipeline *p, const char *feed);
 

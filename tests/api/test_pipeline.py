@@ -183,6 +183,23 @@ def staged(server, tmp_path_factory):
             "path": path, "asn_db": asn_db}
 
 
+def test_intelmq_lines_move_between_installations(staged, server_factory, tmp_path):
+    """What one installation exports as IntelMQ lines, another (or IntelMQ's
+    file output) brings in unchanged through the intelmq feed."""
+    lines = jsonl(staged["h"])
+    path = tmp_path / "export.jsonl"
+    path.write_text("\n".join(lines) + "\nnot an event\n")
+    other = server_factory()
+    h = make_orgs(other)
+    r = ingest(other, path, feed="intelmq")
+    assert r.returncode == 0, lib.describe(r)
+    n = len(lines)
+    assert f"done: {n + 1} records, {n} events, {n} stored, 1 malformed" in r.stdout, r.stdout
+    assert Counter(jsonl(h)) == Counter(lines)
+    # the organisations are found again from the events themselves
+    assert Counter(e["org"] for e in events(h)) == Counter(e["org"] for e in events(staged["h"]))
+
+
 def expected_kept(rows):
     """Rows the rules keep and dedup lets through, first of each key."""
     seen, kept = set(), []
