@@ -10,7 +10,7 @@ libmicrohttpd-dev libjansson-dev libsodium-dev libssl-dev libinih-dev
 libcmocka-dev libcsv-dev libcmark-dev libgpgme-dev gnupg python3
 python3-pytest python3-requests wrk curl chromium chromium-driver
 python3-selenium libgmime-3.0-dev libcurl4-openssl-dev
-python3-aiosmtpd dovecot-imapd libpcre2-dev libmaxminddb-dev"
+python3-aiosmtpd dovecot-imapd libpcre2-dev libmaxminddb-dev libzip-dev"
 
 missing=""
 for p in $PKGS; do

@@ -22,16 +22,21 @@
 #include "mail/pgp.h"
 #include "mail/poller.h"
 #include "mail/smtp.h"
+#include "pipeline/feedmail.h"
 
 static const char mailgate_usage[] =
-    "usage: csirtd mailgate [--via NAME]\n"
+    "usage: csirtd mailgate [--via NAME] [--feed FEED]\n"
     "\n"
     "Reads one RFC 5322 message on standard input (as piped by the MTA)\n"
     "and takes it in: a reply to an incident joins its thread, anything\n"
     "else becomes a new report. Exit 0 once committed, 75 when the MTA\n"
     "should retry later.\n"
     "\n"
-    "  --via NAME   recorded as the way the mail came (default mailgate)\n";
+    "  --via NAME   recorded as the way the mail came (default mailgate)\n"
+    "  --feed FEED  the message carries reports of this feed: each\n"
+    "               attachment it can read (ZIP archives opened) goes\n"
+    "               through the event pipeline; a message with none is\n"
+    "               taken in as an ordinary e-mail report\n";
 
 static const char mail_usage[] =
     "usage: csirtd mail poll | key\n"
@@ -100,10 +105,67 @@ read_message(size_t max, size_t *len_out, bool *truncated)
 	return buf;
 }
 
+/* A feed's reports from the message's attachments. The exit code, or -1
+ * when the message has nothing the feed can read. */
+static int
+feed_mail(struct cli *c, struct store *st, struct arena *a, const char *feed,
+          const char *raw, size_t len)
+{
+	struct pipeline *pl = NULL;
+	struct constituency_index *ci = NULL;
+	struct feedmail_result res;
+	struct mime_msg m;
+	const char *mwhy = NULL;
+	char why[PIPELINE_WHY_MAX];
+	enum cs_err err;
+	int rc = EX_TEMPFAIL;
+
+	/* a configuration that does not load, or an unknown feed, is the
+	 * operator's to fix: the MTA keeps the message meanwhile */
+	if (pipeline_open(c->cfg, &pl, why) != CS_OK) {
+		fprintf(stderr, "csirtd: pipeline: %s\n", why);
+		return EX_TEMPFAIL;
+	}
+	if (!pipeline_feed_exists(pl, feed)) {
+		fprintf(stderr,
+		        "csirtd: no feed '%s'; the message is left "
+		        "with the MTA\n",
+		        feed);
+		goto out;
+	}
+	if (mime_parse(a, raw, len, 0, &m, &mwhy) != CS_OK) {
+		rc = -1; /* the intake quarantines it with its reason */
+		goto out;
+	}
+	ci = constituency_index_new();
+	if ((err = constituency_index_sync(ci, st)) != CS_OK) {
+		fprintf(stderr, "csirtd: constituency: %s\n", cs_err_str(err));
+		goto out;
+	}
+	if ((err = feedmail_take(pl, st, ci, feed, &m, &res, why)) != CS_OK) {
+		fprintf(stderr, "csirtd: %s; try again later\n", why);
+		goto out;
+	}
+	if (res.reports == 0) {
+		rc = -1;
+		goto out;
+	}
+	printf("feed=%s reports=%zu already=%zu failed=%zu skipped=%zu "
+	       "events=%lld\n",
+	       feed, res.reports, res.already, res.failed, res.skipped,
+	       (long long)res.events);
+	rc = 0;
+out:
+	if (ci != NULL)
+		constituency_index_free(ci);
+	pipeline_free(pl);
+	return rc;
+}
+
 int
 cmd_mailgate(struct cli *c, int argc, char **argv)
 {
-	const char *via = "mailgate";
+	const char *via = "mailgate", *feed = NULL;
 	struct store *st = NULL;
 	struct arena *a = NULL;
 	struct intake_result res;
@@ -120,6 +182,9 @@ cmd_mailgate(struct cli *c, int argc, char **argv)
 		else if (strcmp(argv[i], "--via") == 0 && i + 1 < argc &&
 		         argv[i + 1][0] != '\0' && strlen(argv[i + 1]) < 64)
 			via = argv[++i];
+		else if (strcmp(argv[i], "--feed") == 0 && i + 1 < argc &&
+		         argv[i + 1][0] != '\0')
+			feed = argv[++i];
 		else
 			cli_usage(mailgate_usage, EXIT_USAGE);
 	}
@@ -141,6 +206,16 @@ cmd_mailgate(struct cli *c, int argc, char **argv)
 	    cli_open_store(c, &st) != 0)
 		goto out;
 	a = arena_new((size_t)c->cfg->mail_max_size * 4 + (16u << 20));
+	if (feed != NULL && !truncated) {
+		int frc = feed_mail(c, st, a, feed, raw, len);
+
+		if (frc >= 0) {
+			rc = frc;
+			goto out;
+		}
+		/* nothing the feed can read: an ordinary e-mail report */
+		arena_reset(a);
+	}
 	if ((err = mail_intake(st, a, c->cfg, raw, len, truncated, via,
 	                       &res)) != CS_OK) {
 		fprintf(stderr,

@@ -463,3 +463,62 @@ def test_configuration_errors_are_clear_and_change_nothing(server_factory, tmp_p
     assert h.get("/api/v1/feed-reports").json()["items"] == []
     r = ingest(server, path)
     assert r.returncode == 0 and "20 stored" in r.stdout, lib.describe(r)
+
+
+def feed_mail(server, raw, feed="shadowserver", env=None):
+    env = {"CSIRTD_SHADOWSERVER_SCHEMA": str(SCHEMA), "CSIRTD_MAIL_ACKNOWLEDGE": "false",
+           **(env or {})}
+    return server.cli("mailgate", "--feed", feed, input=raw.decode(), env=env)
+
+
+def report_mail(attachments, msgid):
+    from email.message import EmailMessage
+    m = EmailMessage()
+    m["From"] = "Shadowserver <autoreports@shadowserver.org>"
+    m["To"] = "feeds@csirt.example"
+    m["Subject"] = "[Example CSIRT] Shadowserver reports 2026-12-05"
+    m["Message-ID"] = f"<{msgid}@shadowserver.org>"
+    m.set_content("Attached are today's reports.\n")
+    for name, data, ctype in attachments:
+        maintype, subtype = ctype.split("/")
+        m.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return m.as_bytes()
+
+
+def test_reports_by_mail_attachments_and_zip(server_factory, tmp_path):
+    import io
+    import zipfile
+    a = generate(tmp_path / "2026-12-05-scan_http-country-geo.csv", 300, seed=11)
+    b = generate(tmp_path / "2026-12-05-scan_http-other.csv", 200, seed=12)
+    z = io.BytesIO()
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("reports/2026-12-05-scan_http-zipped.csv", b.read_bytes())
+        zf.writestr("README.txt", "not a report")
+    raw = report_mail([(a.name, a.read_bytes(), "text/csv"),
+                       ("reports.zip", z.getvalue(), "application/zip"),
+                       ("notes.pdf", b"%PDF-1.4 not a report", "application/pdf")], "r1")
+    server = server_factory()
+    h = make_orgs(server)
+    r = feed_mail(server, raw)
+    assert r.returncode == 0, lib.describe(r)
+    assert "feed=shadowserver reports=2 already=0 failed=0 skipped=2 events=500" in r.stdout, \
+        r.stdout
+    reps = h.get("/api/v1/feed-reports").json()["items"]
+    assert sorted(x["source"] for x in reps) == [
+        f"mail:r1@shadowserver.org/{a.name}", "mail:r1@shadowserver.org/2026-12-05-scan_http-zipped.csv"]
+    assert len(events(h)) == 500
+
+    # delivered again (an MTA retry): nothing twice
+    r = feed_mail(server, raw)
+    assert r.returncode == 0 and "reports=2 already=2" in r.stdout and "events=0" in r.stdout, \
+        lib.describe(r)
+    assert len(events(h)) == 500
+
+    # a message with nothing the feed can read reaches the analysts instead
+    r = feed_mail(server, report_mail([("notes.pdf", b"%PDF-1.4", "application/pdf")], "r2"))
+    assert r.returncode == 0 and "report=" in r.stdout, lib.describe(r)
+    assert h.get("/api/v1/reports").json()["items"], "no e-mail report"
+
+    # an unknown feed leaves the message with the MTA (retry later)
+    r = feed_mail(server, raw, feed="nope")
+    assert r.returncode == 75 and "nope" in r.stderr, lib.describe(r)
