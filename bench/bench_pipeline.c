@@ -5,8 +5,8 @@
  * each event), exactly the code `csirtd ingest` runs (pipeline_run_dry()),
  * with the rows counted instead of written.
  *
- * Input (pipeline_bench.sh sets them): BENCH_PIPELINE_FILE, a report made
- * by ../shared/tools/gen_shadowserver_csv.py; BENCH_SHADOWSERVER_SCHEMA;
+ * Input (bench/shadowserver_bench.sh sets them): BENCH_PIPELINE_FILE, a report
+ * made by ../shared/tools/gen_shadowserver_csv.py; BENCH_SHADOWSERVER_SCHEMA;
  * BENCH_ASN_DB, a pyasn table (optional). The constituency: 2,000
  * organisations with a /24 each, plus the generator's 198.18.0.0/16 by
  * CIDR and AS64501 by number, in a SQLite store in a temporary directory.
@@ -211,7 +211,7 @@ main(void)
 	double mb;
 
 	if (file == NULL || schema == NULL) {
-		printf("skipped: run by bench/pipeline_bench.sh (needs "
+		printf("skipped: run by bench/shadowserver_bench.sh (needs "
 		       "BENCH_PIPELINE_FILE and BENCH_SHADOWSERVER_SCHEMA)\n");
 		return 0;
 	}

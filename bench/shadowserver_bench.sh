@@ -1,5 +1,6 @@
 #!/bin/sh
-# Parse-only throughput of the Shadowserver parser on a generated report of
+# Throughput of the Shadowserver parser, then of the whole pipeline without
+# storage (bench_pipeline), on a generated report of
 # 1,000,000 scan_http rows (../shared/tools/gen_shadowserver_csv.py, seed 1),
 # cached under the build tree. Run by `make bench`; never fails on a
 # duration. BENCH_ROWS changes the size.
@@ -24,3 +25,11 @@ if [ ! -s "$CSV" ]; then
 fi
 echo "input: $ROWS rows, $(du -m "$CSV" | cut -f1) MB"
 BENCH_SHADOWSERVER_FILE="$CSV" BENCH_SHADOWSERVER_SCHEMA="$SCHEMA" "$BIN"
+# The same report through every stage of the pipeline, without storage
+# (bench_pipeline: constituency, routing table, rules, dedup).
+PIPE="$ROOT/$BUILD/bench/bench_pipeline"
+if [ -x "$PIPE" ]; then
+	echo
+	echo "== bench_pipeline"
+	BENCH_PIPELINE_FILE="$CSV" BENCH_SHADOWSERVER_SCHEMA="$SCHEMA" "$PIPE"
+fi
