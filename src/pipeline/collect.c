@@ -457,7 +457,7 @@ collect_submit_path(struct collect *c, struct store *st, const char *feed,
 		}
 	}
 	if (sp->fd < 0) {
-		/* another file system (or no hard links): a copy */
+		/* on another file system, or no hard links: a copy */
 		free(sp);
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 			snprintf(why, COLLECT_WHY_MAX, "%.300s: %s", path,
