@@ -637,9 +637,10 @@ collect_job_work(struct job_run *r)
 		return CS_E_INVAL;
 	}
 	if ((fd = open(fr.spool, O_RDONLY | O_CLOEXEC)) < 0) {
+		/* retried: with several processes on one database, another
+		 * one may hold the file (collect.h) */
 		snprintf(r->err, sizeof(r->err), "spool file %.150s: %s",
 		         fr.spool, strerror(errno));
-		r->permanent = errno == ENOENT;
 		return CS_E_IO;
 	}
 	if (r->ci != NULL &&

@@ -28,6 +28,13 @@
  *
  * Threads: a struct collect is shared by every thread; each call takes the
  * caller's own store connection.
+ *
+ * Several processes on one PostgreSQL database: the spool is in each
+ * process's data directory, so a feed.ingest job can only run where its
+ * file is. Either share the spool between them (the same data directory
+ * path on a shared file system) or run the collectors and the job workers
+ * in the same process; a job that cannot open its file is retried
+ * (another process may hold it) until its attempts run out.
  */
 #ifndef CS_COLLECT_H
 #define CS_COLLECT_H
