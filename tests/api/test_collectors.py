@@ -5,6 +5,8 @@ processed twice, limits and rights hold, a reload with a bad rule file
 changes nothing, and a kill -9 in the middle of a queued report loses
 nothing and stores nothing twice."""
 import http.server
+import shutil
+import ssl
 import os
 import signal
 import sqlite3
@@ -133,17 +135,45 @@ class FeedSite(http.server.BaseHTTPRequestHandler):
 def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("site")
     log = []
+    httpd, base = serve_site(root, log)
+    yield {"root": root, "log": log, "base": base}
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def serve_site(root, log, tls=None):
     handler = type("Handler", (FeedSite,), {"root": root, "log": log})
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if tls is not None:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(tls["cert"], tls["key"])
+        httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
     t = threading.Thread(target=httpd.serve_forever, daemon=True)
     t.start()
-    yield {"root": root, "log": log, "base": f"http://127.0.0.1:{httpd.server_address[1]}"}
+    scheme = "https" if tls else "http"
+    return httpd, f"{scheme}://127.0.0.1:{httpd.server_address[1]}"
+
+
+@pytest.fixture(scope="module")
+def tls_site(tmp_path_factory):
+    """The same over HTTPS, with a self-signed certificate for 127.0.0.1."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    root = tmp_path_factory.mktemp("tls-site")
+    cert, key = root / "cert.pem", root / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-days", "2", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=120)
+    log = []
+    httpd, base = serve_site(root, log, {"cert": str(cert), "key": str(key)})
+    yield {"root": root, "log": log, "base": base, "cert": cert}
     httpd.shutdown()
     httpd.server_close()
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory, site, bin_path):
+def world(tmp_path_factory, site, tls_site, bin_path):
     tmp = tmp_path_factory.mktemp("collectors")
     feeds = tmp / "feeds"
     feeds.mkdir()
@@ -152,6 +182,7 @@ def world(tmp_path_factory, site, bin_path):
     rules.write_text(RULES_TAG)
     drop = tmp / "drop"
     generate(site["root"] / "2026-11-21-scan_http-fetched.csv", 300, seed=11)
+    generate(tls_site["root"] / "2026-11-21-scan_http-tls.csv", 70, seed=13)
     env = {
         "CSIRTD_SHADOWSERVER_SCHEMA": str(SCHEMA),
         "CSIRTD_FEEDS": str(feeds),
@@ -159,7 +190,9 @@ def world(tmp_path_factory, site, bin_path):
         "CSIRTD_DROP_DIR": str(drop),
         "CSIRTD_DROP_INTERVAL": "1",
         "CSIRTD_REPORT_MAX": str(REPORT_MAX),
-        "CSIRTD_FETCH": f"shadowserver {site['base']}/2026-11-21-scan_http-fetched.csv 1s",
+        # the second one's certificate is not trusted here (no fetch_ca)
+        "CSIRTD_FETCH": f"shadowserver {site['base']}/2026-11-21-scan_http-fetched.csv 1s "
+                        f"shadowserver {tls_site['base']}/2026-11-21-scan_http-tls.csv 1s",
     }
     s = lib.Server(tmp / "data", env)
     s.init()
@@ -174,7 +207,7 @@ def world(tmp_path_factory, site, bin_path):
     _, pw = s.create_user("viewer1", "viewer")
     viewer = s.session("viewer1", pw)
     yield {"s": s, "h": h, "handler": handler, "con": con, "viewer": viewer,
-           "tmp": tmp, "drop": drop, "rules": rules, "site": site}
+           "tmp": tmp, "drop": drop, "rules": rules, "site": site, "tls_site": tls_site}
     _teardown([s])
 
 
@@ -385,6 +418,25 @@ def test_url_fetch_with_conditional_get(world):
     new = [r for r in fetched() if r["id"] != rep["id"]][0]
     assert wait_report(h, new["id"])["stored"] == 120
     assert len(all_events(h, report=str(rep["id"]))) == 300
+
+
+def test_https_fetch_is_verified(world, server_factory):
+    tls = world["tls_site"]
+    source = tls["base"] + "/2026-11-21-scan_http-tls.csv"
+    # untrusted certificate: refused, nothing downloaded nor queued
+    lib.wait_until(lambda: "fetch failed" in world["s"].log_path.read_text()
+                   and "certificate" in world["s"].log_path.read_text(), WAIT,
+                   what="the refused HTTPS fetch")
+    assert [r for r in reports(world["h"]) if r["source"] == source] == []
+    assert all(c != 200 for _, c in tls["log"])
+    # with the certificate as fetch_ca, the same URL is fetched
+    s = server_factory(env={"CSIRTD_SHADOWSERVER_SCHEMA": str(SCHEMA),
+                            "CSIRTD_FETCH": f"shadowserver {source} 1h",
+                            "CSIRTD_FETCH_CA": str(tls["cert"])})
+    h = s.admin()
+    rep = lib.wait_until(lambda: [r for r in reports(h) if r["source"] == source],
+                         WAIT, what="the verified HTTPS fetch")[0]
+    assert wait_report(h, rep["id"])["stored"] == 70
 
 
 def test_reload(world, tmp_path):
