@@ -95,8 +95,11 @@ upload_begin(struct request *req)
 	if (u->report != NULL && u->report[0] == '\0')
 		u->report = NULL;
 	if (u->filename != NULL &&
-	    (u->filename[0] == '\0' || strlen(u->filename) > 255)) {
-		reply_problem(req, 400, "filename is 1 to 255 characters");
+	    (u->filename[0] == '\0' || strlen(u->filename) > 255 ||
+	     strchr(u->filename, '/') != NULL)) {
+		reply_problem(req, 400,
+		              "filename is a file name of 1 to 255 characters, "
+		              "without '/'");
 		return false;
 	}
 	err = collect_check(c, u->feed, u->report, u->filename, why);

@@ -302,6 +302,8 @@ def test_unknown_feed_and_undeterminable_kind(world):
     lib.assert_problem(upload(world["h"], "shadowserver", b"timestamp,ip\n",
                               filename="notes.csv"), 400)
     lib.assert_problem(upload(world["h"], "blocklist", b""), 400)
+    lib.assert_problem(upload(world["h"], "blocklist", b"a\n", filename="../x.csv"), 400)
+    lib.assert_problem(upload(world["h"], "blocklist", b"a\n", filename="x" * 256), 400)
     assert spool_files(world["s"]) == []
 
 
