@@ -331,14 +331,19 @@ collect_spool_commit(struct collect *c, struct store *st,
 		goto out;
 	}
 	/* durable before anything refers to it */
-	if (fsync(sp->fd) != 0 || publish(c, sp, res->sha256, final) != 0 ||
-	    fsync_dir(c->spool) != 0) {
+	if (fsync(sp->fd) != 0 || publish(c, sp, res->sha256, final) != 0) {
 		snprintf(why, COLLECT_WHY_MAX, "writing the spool file: %s",
 		         strerror(errno));
 		err = CS_E_IO;
 		goto out;
 	}
 	renamed = true;
+	if (fsync_dir(c->spool) != 0) {
+		snprintf(why, COLLECT_WHY_MAX,
+		         "writing the spool directory: %s", strerror(errno));
+		err = CS_E_IO;
+		goto out;
+	}
 	a = arena_new(64 * 1024);
 	err = record(c, st, a, feed, p.report ? p.report : "", source, final,
 	             by, res);
