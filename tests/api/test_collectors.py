@@ -9,6 +9,7 @@ import shutil
 import ssl
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -290,6 +291,56 @@ def test_over_the_limit_is_refused_and_nothing_kept(world):
     lib.wait_until(lambda: spool_files(world["s"]) == [], 30, what="an empty spool")
 
 
+def raw_request(server, head):
+    """Sends a request's head by hand on a socket; returns the status
+    line's code (None when nothing came back)."""
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    try:
+        sock.sendall(head.encode())
+        data = b""
+        while b"\r\n" not in data:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        return int(data.split(b" ")[1]) if data else None
+    finally:
+        sock.close()
+
+
+def test_refusal_comes_before_the_body(world):
+    s = world["s"]
+    tok = s.admin_token()
+    for path, length, want in (
+            ("/api/v1/feeds/shadowserver/reports?report=scan_http", REPORT_MAX + 1, 413),
+            ("/api/v1/feeds/no-such-feed/reports", 10, 404),
+            ("/api/v1/feeds/shadowserver/reports", 10, 400)):
+        head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Authorization: Bearer {tok}\r\nContent-Type: text/csv\r\n"
+                f"Content-Length: {length}\r\nExpect: 100-continue\r\n\r\n")
+        # the answer arrives without a byte of the body sent
+        assert raw_request(s, head) == want
+    assert spool_files(s) == []
+
+
+def test_aborted_upload_leaves_nothing(world):
+    s = world["s"]
+    head = (f"POST /api/v1/feeds/blocklist/reports HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {s.admin_token()}\r\nContent-Type: text/csv\r\n"
+            f"Content-Length: 500000\r\n\r\n")
+    before = len(reports(world["h"]))
+    sock = socket.create_connection(("127.0.0.1", s.port), timeout=30)
+    try:
+        sock.sendall(head.encode() + blocklist_csv(500).encode())
+        # the body is being written to the spool...
+        lib.wait_until(lambda: any(n.endswith(".part") for n in spool_files(s)), 60,
+                       what="the upload in the spool")
+    finally:
+        sock.close()  # ...when the client goes away
+    lib.wait_until(lambda: spool_files(s) == [], 60, what="the half upload removed")
+    assert len(reports(world["h"])) == before
+
+
 def test_unknown_feed_and_undeterminable_kind(world):
     r = upload(world["h"], "no-such-feed", b"a,b\n1,2\n")
     body = lib.assert_problem(r, 404)
@@ -392,6 +443,12 @@ def test_drop_directory_sets_failed_files_aside(world):
     bad = drop_file(drop, "2026-11-25-scan_http-nohead.csv", b'ip,port\n"192.0.2.1",80\n')
     lib.wait_until(lambda: (failed / bad.name).exists(), WAIT, what="the refused report set aside")
     assert "timestamp" in (failed / (bad.name + ".why")).read_text()
+    # larger than report_max: aside before anything is kept
+    big = drop_file(world["drop"] / "blocklist", "huge.csv", b"#" * (REPORT_MAX + 1))
+    bfailed = world["drop"] / "blocklist" / "failed"
+    lib.wait_until(lambda: (bfailed / "huge.csv").exists(), WAIT, what="huge.csv set aside")
+    assert not big.exists()
+    assert "larger than" in (bfailed / "huge.csv.why").read_text()
     rep = [r for r in reports(world["h"]) if r["source"] == str(bad)][0]
     assert rep["state"] == "failed" and "timestamp" in rep["error"]
     assert (failed / bad.name).read_bytes() == b'ip,port\n"192.0.2.1",80\n'
