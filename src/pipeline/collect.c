@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -23,6 +24,7 @@
 #define SPOOL_DIR_MAX  1100
 #define SPOOL_PATH_MAX 1200
 #define PART_SUFFIX    ".part"
+#define PART_STALE     900 /* seconds */
 
 struct collect {
 	char spool[SPOOL_DIR_MAX];
@@ -84,13 +86,17 @@ ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* Files a crash left half written: never referenced by any report. */
+/* Files a crash left half written: never referenced by any report. One
+ * still being written (by another process sharing the spool) is younger:
+ * uploads and fetches that stall are dropped well before PART_STALE. */
 static void
 sweep_parts(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
+	struct stat sb;
 	char path[SPOOL_PATH_MAX + 256];
+	time_t now = time(NULL);
 
 	if (d == NULL)
 		return;
@@ -98,6 +104,8 @@ sweep_parts(const char *dir)
 		if (!ends_with(de->d_name, PART_SUFFIX))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (lstat(path, &sb) != 0 || now - sb.st_mtime < PART_STALE)
+			continue;
 		if (unlink(path) == 0)
 			log_info("msg=\"removed an unfinished spool file\" "
 			         "file=%s",

@@ -24,7 +24,8 @@
  *
  * Limits: a report is at most cfg->report_max bytes (CS_E_TOOBIG beyond;
  * the spool file is then removed). Spool files being written end in
- * ".part"; collect_new() removes those a crash left behind.
+ * ".part"; collect_new() removes those a crash left behind (untouched for
+ * 15 minutes).
  *
  * Threads: a struct collect is shared by every thread; each call takes the
  * caller's own store connection.

@@ -133,6 +133,9 @@ fetch_one(struct fetcher *f, struct store *st, struct fetch_entry *e)
 		curl_easy_setopt(h, CURLOPT_CAINFO, f->cfg->fetch_ca);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)f->cfg->fetch_timeout);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+	/* a stalled transfer ends (and its spool file with it) */
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 120L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
 	                 (curl_off_t)collect_report_max(f->c));

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -94,16 +96,35 @@ cx_setup(void **state)
 		fprintf(stderr, "pipeline: %s\n", why);
 		return -1;
 	}
-	/* a half-written file a crash left behind goes at start */
+	/* a half-written file a crash left behind goes at start; one still
+	 * being written (recent) stays */
 	mkdir(x->spool, 0700);
 	snprintf(path, sizeof(path), "%s/r-crash.part", x->spool);
 	write_file(path, "half");
+	{
+		struct timeval old[2] = {{time(NULL) - 3600, 0},
+		                         {time(NULL) - 3600, 0}};
+
+		utimes(path, old);
+	}
+	snprintf(path, sizeof(path), "%s/r-live.part", x->spool);
+	write_file(path, "live");
 	cc.data_dir = x->f->dir;
 	cc.pipeline = x->p;
 	cc.report_max = 64;
 	cc.max_attempts = 3;
 	if (collect_new(&cc, &x->c, cwhy) != CS_OK) {
 		fprintf(stderr, "collect: %s\n", cwhy);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/r-crash.part", x->spool);
+	if (access(path, F_OK) == 0) {
+		fprintf(stderr, "the stale .part was not removed\n");
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/r-live.part", x->spool);
+	if (unlink(path) != 0) {
+		fprintf(stderr, "the live .part was removed\n");
 		return -1;
 	}
 	*state = x;
@@ -157,7 +178,7 @@ test_queued_once(void **state)
 	char why[COLLECT_WHY_MAX];
 	struct stat sb;
 
-	assert_int_equal(count_files(x->spool), 0); /* the .part is gone */
+	assert_int_equal(count_files(x->spool), 0); /* see cx_setup */
 	assert_int_equal(submit_text(x, "blocklist", CSV_A, &res, why), CS_OK);
 	assert_false(res.already);
 	assert_string_equal(res.state, "queued");
