@@ -246,9 +246,10 @@ collect_spool_abort(struct collect_spool *sp)
 /* The row and the job, in one transaction; CS_E_CONFLICT when the content
  * is known (res then describes the known report). */
 static enum cs_err
-record(struct collect *c, struct store *st, struct arena *a, const char *feed,
-       const char *kind, const char *source, const char *spool,
-       const struct actor *by, struct collect_result *res)
+record_once(struct collect *c, struct store *st, struct arena *a,
+            const char *feed, const char *kind, const char *source,
+            const char *spool, const struct actor *by,
+            struct collect_result *res)
 {
 	struct feed_report fr;
 	struct verrs ve = {0};
@@ -286,6 +287,23 @@ record(struct collect *c, struct store *st, struct arena *a, const char *feed,
 	snprintf(res->state, sizeof(res->state), "queued");
 out:
 	return store_end(st, err);
+}
+
+/* Another process may record the same content between the look-up and
+ * the insert (the unique key refuses the second): the known report is
+ * then read again. */
+static enum cs_err
+record(struct collect *c, struct store *st, struct arena *a, const char *feed,
+       const char *kind, const char *source, const char *spool,
+       const struct actor *by, struct collect_result *res)
+{
+	enum cs_err err = CS_E_CONFLICT;
+
+	for (int i = 0; i < 2 && err == CS_E_CONFLICT && !res->already; i++)
+		err = record_once(c, st, a, feed, kind, source, spool, by, res);
+	if (err == CS_E_CONFLICT && !res->already)
+		err = CS_E_DB;
+	return err;
 }
 
 /* The finished file under its final name: a name no other spool file has
