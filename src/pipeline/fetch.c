@@ -38,7 +38,8 @@ struct fetcher {
 
 /* One transfer's state. */
 struct xfer {
-	struct collect_spool *sp;
+	struct collect *c;
+	struct collect_spool *sp; /* opened by the first byte of a body */
 	enum cs_err err;
 	char etag[VALIDATOR_MAX], modified[VALIDATOR_MAX];
 };
@@ -49,8 +50,15 @@ on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 	struct xfer *x = ud;
 	size_t n = size * nmemb;
 
+	char why[COLLECT_WHY_MAX];
+
 	if (x->err != CS_OK)
 		return 0;
+	if (x->sp == NULL &&
+	    (x->err = collect_spool_open(x->c, &x->sp, why)) != CS_OK) {
+		log_warnx("msg=\"fetch: cannot spool\" why=\"%s\"", why);
+		return 0;
+	}
 	if ((x->err = collect_spool_write(x->sp, ptr, n)) != CS_OK)
 		return 0; /* stops the transfer */
 	return n;
@@ -105,14 +113,9 @@ fetch_one(struct fetcher *f, struct store *st, struct fetch_entry *e)
 	CURL *h;
 	enum cs_err err;
 
-	if (collect_spool_open(f->c, &x.sp, why) != CS_OK) {
-		log_warnx("msg=\"fetch: cannot spool\" why=\"%s\"", why);
+	x.c = f->c;
+	if ((h = curl_easy_init()) == NULL)
 		return;
-	}
-	if ((h = curl_easy_init()) == NULL) {
-		collect_spool_abort(x.sp);
-		return;
-	}
 	if (e->etag[0] != '\0') {
 		snprintf(hdr, sizeof(hdr), "If-None-Match: %s", e->etag);
 		hdrs = curl_slist_append(hdrs, hdr);
@@ -169,7 +172,7 @@ fetch_one(struct fetcher *f, struct store *st, struct fetch_entry *e)
 			        : "unexpected status");
 		return;
 	}
-	if (collect_spool_size(x.sp) == 0) {
+	if (x.sp == NULL || collect_spool_size(x.sp) == 0) {
 		collect_spool_abort(x.sp);
 		log_info("msg=\"fetch: empty\" feed=%s url=%s", e->def.feed,
 		         e->source);

@@ -98,6 +98,12 @@ def spool_files(server):
     return sorted(p.name for p in d.iterdir()) if d.exists() else []
 
 
+def assert_spool_empty(server):
+    """Nothing left in the spool (files of other collectors at work come
+    and go: wait for a moment without any)."""
+    lib.wait_until(lambda: spool_files(server) == [], 30, what="an empty spool")
+
+
 class FeedSite(http.server.BaseHTTPRequestHandler):
     """Serves files from `root` with an ETag and Last-Modified, answering
     conditional requests with 304; records every answer."""
@@ -245,7 +251,7 @@ def test_upload_is_queued_then_processed(world, tmp_path):
     # the job is done and the spool file gone
     job = world["h"].get(f"/api/v1/jobs/{body['job']}").json()
     assert job["kind"] == "feed.ingest" and job["state"] == "done", job
-    lib.wait_until(lambda: spool_files(world["s"]) == [], 30, what="an empty spool")
+    assert_spool_empty(world["s"])
     feeds = {f["name"]: f for f in world["h"].get("/api/v1/feeds").json()["items"]}
     latest = feeds["shadowserver"]["latest_report"]
     assert latest is not None and latest["state"] in ("done", "queued", "running")
@@ -267,7 +273,7 @@ def test_same_content_is_answered_with_the_known_report(world, tmp_path):
     assert again.headers["Location"] == f"/api/v1/feed-reports/{rid}"
     assert len(reports(world["h"])) == before
     assert len(all_events(world["h"], report=str(rid))) == 50
-    lib.wait_until(lambda: spool_files(world["s"]) == [], 30, what="an empty spool")
+    assert_spool_empty(world["s"])
 
 
 def test_over_the_limit_is_refused_and_nothing_kept(world):
@@ -288,7 +294,7 @@ def test_over_the_limit_is_refused_and_nothing_kept(world):
     assert r.status_code == 202, r.text
     wait_report(world["h"], r.json()["id"], states=("done", "failed"))
     assert len(reports(world["h"])) == before + 1
-    lib.wait_until(lambda: spool_files(world["s"]) == [], 30, what="an empty spool")
+    assert_spool_empty(world["s"])
 
 
 def raw_request(server, head):
@@ -320,7 +326,7 @@ def test_refusal_comes_before_the_body(world):
                 f"Content-Length: {length}\r\nExpect: 100-continue\r\n\r\n")
         # the answer arrives without a byte of the body sent
         assert raw_request(s, head) == want
-    assert spool_files(s) == []
+    assert_spool_empty(s)
 
 
 def test_aborted_upload_leaves_nothing(world):
@@ -355,7 +361,7 @@ def test_unknown_feed_and_undeterminable_kind(world):
     lib.assert_problem(upload(world["h"], "blocklist", b""), 400)
     lib.assert_problem(upload(world["h"], "blocklist", b"a\n", filename="../x.csv"), 400)
     lib.assert_problem(upload(world["h"], "blocklist", b"a\n", filename="x" * 256), 400)
-    assert spool_files(world["s"]) == []
+    assert_spool_empty(world["s"])
 
 
 def test_rights(world, tmp_path):
@@ -376,8 +382,7 @@ def test_rights(world, tmp_path):
     assert r.status_code == 202, r.text
     rep = wait_report(world["h"], r.json()["id"])
     assert rep["stored"] == 3
-    assert spool_files(world["s"]) == [] or lib.wait_until(
-        lambda: spool_files(world["s"]) == [], 30, what="an empty spool")
+    assert_spool_empty(world["s"])
 
 
 def drop_file(dirpath, name, data):
@@ -452,7 +457,7 @@ def test_drop_directory_sets_failed_files_aside(world):
     rep = [r for r in reports(world["h"]) if r["source"] == str(bad)][0]
     assert rep["state"] == "failed" and "timestamp" in rep["error"]
     assert (failed / bad.name).read_bytes() == b'ip,port\n"192.0.2.1",80\n'
-    assert spool_files(world["s"]) == []
+    assert_spool_empty(world["s"])
 
 
 def test_url_fetch_with_conditional_get(world):
@@ -563,8 +568,7 @@ def test_kill_during_a_queued_report_then_restart(server_factory, tmp_path):
     assert rep["records"] == rep["events"] == rep["stored"] == rows, rep
     assert len(all_events(h, report=str(rid))) == rows
     assert len(reports(h)) == 1
-    assert spool_files(s) == [] or lib.wait_until(lambda: spool_files(s) == [], 30,
-                                                  what="an empty spool")
+    assert_spool_empty(s)
     # the run interrupted mid-way is what this test is about
     assert state in ("running", "queued") and 0 < records < rows, \
         f"the report was {state} after {records} records at the kill"
