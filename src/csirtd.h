@@ -19,6 +19,9 @@
 struct metrics;
 struct jobs;
 struct constituency_index;
+struct pipeline;
+struct collect;
+struct collectors;
 
 struct cs_server {
 	struct config cfg;
@@ -28,8 +31,10 @@ struct cs_server {
 	struct metrics *metrics;
 	struct jobs *jobs;
 	struct constituency_index *constituency; /* the lookup index */
-	bool secure_cookies;    /* served over TLS, directly or by a proxy */
-	struct proxies proxies; /* [server] trusted_proxies */
+	struct pipeline *pipeline; /* the configured pipeline (thread-safe) */
+	struct collect *collect;   /* the spool reports are queued through */
+	bool secure_cookies;       /* served over TLS, directly or by a proxy */
+	struct proxies proxies;    /* [server] trusted_proxies */
 };
 
 #endif

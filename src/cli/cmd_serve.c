@@ -25,6 +25,10 @@
 #include "mail/poller.h"
 #include "mail/smtp.h"
 #include "jobs/jobs.h"
+#include "pipeline/collect.h"
+#include "pipeline/dropdir.h"
+#include "pipeline/fetch.h"
+#include "pipeline/pipeline.h"
 #include "store/datadir.h"
 
 static const char init_usage[] =
@@ -104,8 +108,9 @@ out:
 static const char serve_usage[] =
     "usage: csirtd serve [--listen HOST:PORT] [--threads N] [--workers N]\n"
     "Serves the API on HOST:PORT (default 127.0.0.1:8080) and runs the\n"
-    "background jobs. SIGINT or SIGTERM stops it after the requests in\n"
-    "flight have been answered.\n";
+    "background jobs and the pipeline's collectors. SIGINT or SIGTERM\n"
+    "stops it after the requests in flight have been answered; SIGHUP\n"
+    "reloads the pipeline's rule file and ASN table.\n";
 
 static void
 report_migration(const char *name, void *ctx)
@@ -128,9 +133,11 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	struct store *st = NULL;
 	char err[512], lockpath[1100];
 	sigset_t set;
-	int ch, sig, rc = 1, lockfd = -1, applied = 0;
+	int ch, sig = SIGTERM, rc = 1, lockfd = -1, applied = 0;
 	int64_t recovered = 0;
 	struct poller *poller = NULL;
+	struct dropdir *dropdir = NULL;
+	struct fetcher *fetcher = NULL;
 
 	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		const char *key = ch == 'l'   ? "listen"
@@ -197,7 +204,34 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	/* the one pipeline every collector and job runs reports through */
+	{
+		char why[PIPELINE_WHY_MAX];
+		struct collect_config cc = {
+		    .data_dir = srv.cfg.data_dir,
+		    .report_max = srv.cfg.report_max,
+		    .max_attempts = srv.cfg.job_max_attempts,
+		};
+		char cwhy[COLLECT_WHY_MAX];
+
+		if (pipeline_open(&srv.cfg, &srv.pipeline, why) != CS_OK) {
+			log_error("msg=\"the configured pipeline does not "
+			          "load\" error=\"%s\"",
+			          why);
+			fprintf(stderr, "csirtd: pipeline: %s\n", why);
+			goto out;
+		}
+		cc.pipeline = srv.pipeline;
+		if (cli_mkdirs(srv.cfg.data_dir) != 0 ||
+		    collect_new(&cc, &srv.collect, cwhy) != CS_OK) {
+			log_error("msg=\"no spool for reports\" error=\"%s\"",
+			          cwhy);
+			goto out;
+		}
+	}
 
 	if (store_open(srv.cfg.db_url, &st) != CS_OK) {
 		log_error("msg=\"cannot open the database\" database=%s",
@@ -258,26 +292,43 @@ cmd_serve(struct cli *c, int argc, char **argv)
 		    .idempotency_ttl = srv.cfg.idempotency_ttl,
 		    .metrics = srv.metrics,
 		    .app = &srv.cfg,
+		    .pipeline = srv.pipeline,
+		    .ci = srv.constituency,
 		};
 		jobs_start(&jc, &srv.jobs);
+		collect_set_jobs(srv.collect, srv.jobs);
 	}
 	poller = poller_start(&srv.cfg);
+	dropdir = dropdir_start(&srv.cfg, srv.collect, srv.pipeline);
+	fetcher = fetcher_start(&srv.cfg, srv.collect, srv.pipeline);
 	if (server_start(&srv, &httpd) != CS_OK)
 		goto out;
 	log_info("msg=listening url=%s://%s threads=%d workers=%d "
 	         "database=%s version=%s",
 	         srv.cfg.tls_cert[0] ? "https" : "http", srv.cfg.listen,
 	         srv.cfg.threads, srv.cfg.workers, srv.cfg.db_url, CS_VERSION);
-	if (sigwait(&set, &sig) == 0)
-		log_info("msg=\"stopping\" signal=%s",
-		         sig == SIGINT ? "INT" : "TERM");
+	while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {
+		char why[PIPELINE_WHY_MAX];
+
+		if (pipeline_reload(srv.pipeline, why) != CS_OK)
+			log_warnx("msg=\"pipeline reload refused; the running "
+			          "rules stay\" error=\"%s\"",
+			          why);
+		else
+			log_info("msg=\"pipeline reloaded\" signal=HUP");
+	}
+	log_info("msg=\"stopping\" signal=%s", sig == SIGINT ? "INT" : "TERM");
 	server_stop(httpd);
 	httpd = NULL;
 	rc = 0;
 out:
 	server_stop(httpd);
+	fetcher_stop(fetcher);
+	dropdir_stop(dropdir);
 	poller_stop(poller);
 	jobs_stop(srv.jobs);
+	collect_free(srv.collect);
+	pipeline_free(srv.pipeline);
 	store_pool_free(srv.pool);
 	metrics_free(srv.metrics);
 	constituency_index_free(srv.constituency);

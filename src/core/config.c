@@ -139,6 +139,100 @@ check_proxies(const char *v)
 	return proxies_parse(v, &p, why, sizeof(why));
 }
 
+bool
+config_fetch_parse(const char *spec, struct config_fetch *out, size_t cap,
+                   size_t *n_out, char *why, size_t whylen)
+{
+	const char *p = spec;
+	size_t n = 0;
+
+	*n_out = 0;
+	for (;;) {
+		const char *tok[3];
+		size_t len[3];
+		struct config_fetch *f;
+		const char *slash;
+		char dur[32];
+
+		for (int i = 0; i < 3; i++) {
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p == '\0') {
+				if (i == 0)
+					goto done;
+				snprintf(why, whylen,
+				         "entry %zu: FEED[/KIND] URL INTERVAL "
+				         "expected",
+				         n + 1);
+				return false;
+			}
+			tok[i] = p;
+			while (*p != '\0' && *p != ' ' && *p != '\t')
+				p++;
+			len[i] = (size_t)(p - tok[i]);
+		}
+		if (n == cap) {
+			snprintf(why, whylen, "more than %zu entries", cap);
+			return false;
+		}
+		f = &out[n];
+		memset(f, 0, sizeof(*f));
+		slash = memchr(tok[0], '/', len[0]);
+		if (slash == tok[0] || len[0] >= sizeof(f->feed) ||
+		    (slash != NULL && slash + 1 == tok[0] + len[0])) {
+			snprintf(why, whylen, "entry %zu: bad feed name",
+			         n + 1);
+			return false;
+		}
+		if (slash != NULL) {
+			memcpy(f->feed, tok[0], (size_t)(slash - tok[0]));
+			memcpy(f->report, slash + 1,
+			       len[0] - (size_t)(slash - tok[0]) - 1);
+		} else {
+			memcpy(f->feed, tok[0], len[0]);
+		}
+		if (len[1] >= sizeof(f->url) ||
+		    (strncmp(tok[1], "http://", 7) != 0 &&
+		     strncmp(tok[1], "https://", 8) != 0)) {
+			snprintf(why, whylen,
+			         "entry %zu: the URL must start with http:// "
+			         "or https://",
+			         n + 1);
+			return false;
+		}
+		memcpy(f->url, tok[1], len[1]);
+		if (len[2] >= sizeof(dur)) {
+			snprintf(why, whylen, "entry %zu: bad interval", n + 1);
+			return false;
+		}
+		memcpy(dur, tok[2], len[2]);
+		dur[len[2]] = '\0';
+		if (!duration_parse(dur, &f->interval) || f->interval < 1 ||
+		    f->interval > 7 * 86400) {
+			snprintf(why, whylen,
+			         "entry %zu: the interval is a duration of 1s "
+			         "to 7d",
+			         n + 1);
+			return false;
+		}
+		n++;
+	}
+done:
+	*n_out = n;
+	return true;
+}
+
+static bool
+check_fetch(const char *v)
+{
+	struct config_fetch f[CONFIG_FETCH_MAX];
+	char why[128];
+	size_t n;
+
+	return check_oneline(v) &&
+	       config_fetch_parse(v, f, CONFIG_FETCH_MAX, &n, why, sizeof(why));
+}
+
 #define S(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
 #define N(f) offsetof(struct config, f), 0
 
@@ -291,6 +385,24 @@ static const struct directive dirs[] = {
     {"pipeline", "retention", "CSIRTD_EVENT_RETENTION", T_DUR,
      N(event_retention), 0, 100LL * 365 * 86400, NULL,
      "reports and their events older than this are deleted; 0: kept"},
+    {"pipeline", "report_max", "CSIRTD_REPORT_MAX", T_SIZE, N(report_max), 1024,
+     64LL << 30, NULL,
+     "largest report collected (upload, drop directory, URL fetch)"},
+    {"pipeline", "drop_dir", "CSIRTD_DROP_DIR", T_STR, S(drop_dir), 0, 0,
+     check_oneline,
+     "directory watched for reports: files written then renamed into "
+     "DROP_DIR/FEED/ are queued; empty: none"},
+    {"pipeline", "drop_interval", "CSIRTD_DROP_INTERVAL", T_DUR,
+     N(drop_interval), 1, 86400, NULL,
+     "time between two looks into the drop directory"},
+    {"pipeline", "fetch", "CSIRTD_FETCH", T_STR, S(fetch), 0, 0, check_fetch,
+     "feeds fetched over HTTP(S): FEED[/KIND] URL INTERVAL, repeated; "
+     "empty: none"},
+    {"pipeline", "fetch_timeout", "CSIRTD_FETCH_TIMEOUT", T_DUR,
+     N(fetch_timeout), 5, 86400, NULL, "longest one URL fetch may take"},
+    {"pipeline", "fetch_ca", "CSIRTD_FETCH_CA", T_STR, S(fetch_ca), 0, 0,
+     check_oneline,
+     "PEM CA bundle HTTPS fetches verify against; empty: the system's"},
     {"auth", "session_idle", "CSIRTD_SESSION_IDLE", T_DUR, N(session_idle), 60,
      30 * 86400, NULL, "a session ends after this long unused"},
     {"auth", "session_max", "CSIRTD_SESSION_MAX", T_DUR, N(session_max), 60,
@@ -359,6 +471,9 @@ config_defaults(struct config *c)
 	c->dedup_memory = 256 << 20;
 	c->commit_events = 16384;
 	c->event_retention = 180 * 86400;
+	c->report_max = 1LL << 30;
+	c->drop_interval = 10;
+	c->fetch_timeout = 300;
 	c->session_idle = 8 * 3600;
 	c->session_max = 7 * 86400;
 	c->login_max_failures = 5;

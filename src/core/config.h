@@ -62,8 +62,14 @@ struct config {
 	char dedup_mode[CONFIG_STR]; /* drop, aggregate */
 	int64_t dedup_window, dedup_memory;
 	int dedup_capacity;
-	int commit_events;       /* per ingest transaction */
-	int64_t event_retention; /* seconds; 0 = keep */
+	int commit_events;          /* per ingest transaction */
+	int64_t event_retention;    /* seconds; 0 = keep */
+	int64_t report_max;         /* bytes of one collected report */
+	char drop_dir[CONFIG_PATH]; /* "" = no drop directory */
+	int64_t drop_interval;
+	char fetch[CONFIG_TEXT]; /* FEED[/KIND] URL INTERVAL ... */
+	int64_t fetch_timeout;
+	char fetch_ca[CONFIG_PATH]; /* "" = the system's CA bundle */
 	/* [auth] */
 	int64_t session_idle, session_max, login_window, login_lockout;
 	int login_max_failures, address_max_failures;
@@ -97,6 +103,17 @@ struct config_item {
 size_t config_items(const struct config_item **out);
 /* The effective value of one setting as text. */
 void config_value(const struct config *c, const char *key, char *out, size_t n);
+
+/* [pipeline] fetch: whitespace-separated triples FEED[/KIND] URL INTERVAL
+ * (http:// or https:// URLs, intervals as durations of 1s to 7d). */
+#define CONFIG_FETCH_MAX 16
+struct config_fetch {
+	char feed[64], report[64]; /* report "" = detected */
+	char url[CONFIG_STR + 512];
+	int64_t interval;
+};
+bool config_fetch_parse(const char *spec, struct config_fetch *out, size_t cap,
+                        size_t *n_out, char *why, size_t whylen);
 
 /* "host:port" -> parts; IPv6 as "[::1]:8080". */
 bool listen_parse(const char *s, char *host, size_t hostlen, int *port);

@@ -18,6 +18,12 @@ struct incident;
 json_t *api_incident_json(struct arena *a, const struct incident *x);
 
 void api_root(struct request *req);
+/* api_feeds.c: the configured feeds, uploads to them, reload */
+struct route_stream;
+void api_feeds_list(struct request *req);
+void api_feeds_upload(struct request *req);
+extern const struct route_stream api_feeds_upload_stream;
+void api_pipeline_reload(struct request *req);
 /* web.c: the portal, the workspace, their files, security.txt */
 void web_portal(struct request *req);
 void web_ui(struct request *req);

@@ -100,6 +100,9 @@ static const struct route routes[] = {
     {"GET", "/api/v1/feed-reports/{id}", ACCESS_TEAM, api_feed_reports_get},
     {"GET", "/api/v1/feed-reports/{id}/malformed", ACCESS_TEAM,
      api_feed_reports_malformed},
+    {"GET", "/api/v1/feeds", ACCESS_TEAM, api_feeds_list},
+    {"POST", "/api/v1/feeds/{name}/reports", ACCESS_HANDLER, api_feeds_upload},
+    {"POST", "/api/v1/pipeline/reload", ACCESS_ADMIN, api_pipeline_reload},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -219,6 +222,25 @@ const struct route *
 router_route(size_t index)
 {
 	return index < NROUTES ? &routes[index] : NULL;
+}
+
+/* Routes whose body is streamed to them (router.h), by handler. */
+static const struct {
+	void (*handler)(struct request *req);
+	const struct route_stream *stream;
+} streams[] = {
+    {api_feeds_upload, &api_feeds_upload_stream},
+};
+
+const struct route_stream *
+router_stream(size_t index)
+{
+	if (index >= NROUTES)
+		return NULL;
+	for (size_t i = 0; i < sizeof(streams) / sizeof(streams[0]); i++)
+		if (streams[i].handler == routes[index].handler)
+			return streams[i].stream;
+	return NULL;
 }
 
 size_t

@@ -24,6 +24,19 @@ enum access {
 
 #define ROUTE_PARAMS 4
 
+/* A route whose body is streamed to the handler as it arrives rather than
+ * collected (and bounded by max_body) first: uploads. begin() runs once the
+ * headers are in and access is granted; data() gets each piece of the
+ * body; handler() runs at its end unless begin() or data() replied (the
+ * rest of the body is then read and dropped, and the connection closed
+ * when that is large). cleanup() runs when the request ends, answered or
+ * aborted. No Idempotency-Key replay for these routes. */
+struct route_stream {
+	bool (*begin)(struct request *req); /* false: replied */
+	bool (*data)(struct request *req, const char *buf, size_t n);
+	void (*cleanup)(struct request *req);
+};
+
 struct route {
 	const char *method;
 	const char *pattern;
@@ -38,6 +51,8 @@ int router_match(const char *method, const char *path, char *segbuf,
                  size_t segbuf_len, const char *params[ROUTE_PARAMS],
                  char *allow, size_t allow_len);
 const struct route *router_route(size_t index);
+/* The stream functions of a streamed route; NULL: the body is collected. */
+const struct route_stream *router_stream(size_t index);
 size_t router_count(void);
 void router_route_name(size_t index, const char **method, const char **pattern);
 

@@ -25,6 +25,9 @@
 
 #define DRAIN_SECONDS 30
 #define IDEM_KEY_MAX  255
+/* a streamed body answered early: read and dropped up to this, then the
+ * connection is closed */
+#define DROP_MAX (16u << 20)
 
 struct httpd {
 	struct MHD_Daemon *d;
@@ -397,6 +400,41 @@ dispatch(struct request *req)
 		reply_problem(req, 500, "the handler gave no answer");
 }
 
+/* A streamed route: matched, access-checked and begun on the headers, so
+ * that a refusal comes before the body is taken. */
+static void
+stream_begin(struct request *req)
+{
+	size_t seglen = strlen(req->path) + 1;
+	char *segbuf = arena_alloc(req->a, seglen), allow[64];
+	const struct route_stream *rs;
+	int idx;
+
+	if (segbuf == NULL || req->path[0] != '/')
+		return;
+	idx = router_match(req->method, req->path, segbuf, seglen, req->params,
+	                   allow, sizeof(allow));
+	if (idx < 0 || (rs = router_stream((size_t)idx)) == NULL)
+		return;
+	req->route = idx;
+	req->stream = rs;
+	if (auth_request(req, router_route((size_t)idx)->access))
+		(void)rs->begin(req);
+	if (req->st != NULL) { /* not held while the body arrives */
+		store_rollback(req->st);
+		store_release(req->srv->pool, req->st);
+		req->st = NULL;
+	}
+}
+
+static bool
+expects_continue(struct request *req)
+{
+	const char *e = req_header(req, "Expect");
+
+	return e != NULL && strcasecmp(e, "100-continue") == 0;
+}
+
 static void
 client_addr(struct MHD_Connection *conn, char *out, size_t n)
 {
@@ -475,6 +513,22 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		}
 		atomic_fetch_add(&h->inflight, 1);
 		*con_cls = req;
+		if (req->method != NULL && req->path != NULL &&
+		    strcmp(req->method, "POST") == 0)
+			stream_begin(req);
+		/* refused on the headers: a client waiting for 100 Continue
+		 * hears the answer now */
+		if (req->stream != NULL && req->replied &&
+		    expects_continue(req))
+			goto answer;
+		return MHD_YES;
+	}
+	if (*upload_size > 0 && req->stream != NULL) {
+		if (!req->replied)
+			(void)req->stream->data(req, upload, *upload_size);
+		else if ((req->dropped += *upload_size) > DROP_MAX)
+			return MHD_NO; /* stop reading a refused body */
+		*upload_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
@@ -507,8 +561,13 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	if (req->method == NULL || req->path == NULL)
 		reply_problem(req, 500, "out of request memory");
-	else
+	else if (req->stream != NULL && !req->replied)
+		router_route((size_t)req->route)->handler(req);
+	else if (req->stream == NULL)
 		dispatch(req);
+	if (!req->replied)
+		reply_problem(req, 500, "the handler gave no answer");
+answer:
 	/* counted before the answer leaves, so a client that reads /metrics
 	 * next sees this request in it */
 	metrics_request(h->srv->metrics,
@@ -545,6 +604,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	         log_esc(path, sizeof(path), req->path ? req->path : "?"),
 	         req->status, dur * 1000, req->addr,
 	         req->authed ? req->user.login : "-", req->resp_len);
+	if (req->stream != NULL && req->stream->cleanup != NULL)
+		req->stream->cleanup(req);
 	if (req->st != NULL) {
 		store_rollback(req->st); /* no transaction outlives a request */
 		store_release(h->srv->pool, req->st);

@@ -48,6 +48,12 @@ struct request {
 	size_t body_len, body_cap;
 	bool body_too_big;
 
+	/* a streamed body (route_stream): the handler's state, and what was
+	 * read and dropped after an early answer */
+	const struct route_stream *stream;
+	void *stream_ctx;
+	uint64_t dropped;
+
 	int route; /* index in the route table, -1 unmatched */
 	const char *params[ROUTE_PARAMS];
 

@@ -11,6 +11,8 @@
 #include "http/metrics.h"
 #include "jobs/jobs.h"
 #include "mail/outbound.h"
+#include "pipeline/collect.h"
+#include "pipeline/pipeline.h"
 
 #define PURGE_EVERY 600 /* seconds */
 #define BACKOFF_MAX 3600
@@ -105,6 +107,8 @@ static const struct job_kind kinds[] = {
     {"selftest", selftest_valid, selftest_work, selftest_apply, NULL},
     {"mail.send", mail_send_valid, mail_send_work, mail_send_apply,
      mail_send_failed},
+    {COLLECT_JOB_KIND, collect_job_valid, collect_job_work, collect_job_apply,
+     collect_job_failed},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -123,23 +127,30 @@ job_kind_exists(const char *kind)
 	return kind_find(kind) != NULL;
 }
 
-enum cs_err
-jobs_enqueue(struct store *st, struct arena *a, const struct actor *by,
-             const char *kind, json_t *payload, int max_attempts,
-             int64_t *id_out, struct verrs *ve)
+static enum cs_err
+enqueue(struct store *st, struct arena *a, const struct actor *by,
+        const char *kind, json_t *payload, int max_attempts, bool own_txn,
+        int64_t *id_out, struct verrs *ve)
 {
 	const struct job_kind *k = kind_find(kind);
 	struct job j = {0};
 	const char *why = NULL;
 	char *text = NULL, idbuf[24];
-	json_t *d;
+	json_t *d, *empty = json_object();
+	bool ok;
 	enum cs_err err;
 
-	if (k == NULL)
+	if (k == NULL) {
+		json_decref(empty);
 		return verr_add(ve, "kind", "unknown job kind");
-	if (payload != NULL && !json_is_object(payload))
+	}
+	if (payload != NULL && !json_is_object(payload)) {
+		json_decref(empty);
 		return verr_add(ve, "payload", "must be an object");
-	if (!k->valid(payload ? payload : json_object(), &why))
+	}
+	ok = k->valid(payload ? payload : empty, &why);
+	json_decref(empty);
+	if (!ok)
 		return verr_add(ve, "payload", why);
 	if (payload != NULL)
 		text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
@@ -147,21 +158,39 @@ jobs_enqueue(struct store *st, struct arena *a, const struct actor *by,
 	j.payload = text ? text : "{}";
 	j.max_attempts = max_attempts;
 	j.created_at = j.run_after = clock_now();
-	if ((err = store_begin(st, true)) != CS_OK)
+	if (own_txn && (err = store_begin(st, true)) != CS_OK)
 		goto out;
-	if ((err = store_call(st, job_put, &j, id_out)) != CS_OK) {
-		err = store_end(st, err);
-		goto out;
-	}
+	if ((err = store_call(st, job_put, &j, id_out)) != CS_OK)
+		goto end;
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)*id_out);
 	d = json_pack("{s:s}", "kind", kind);
 	err = audit_append(st, a, j.created_at, by->name, "job.create", "job",
 	                   idbuf, d);
 	json_decref(d);
-	err = store_end(st, err);
+end:
+	if (own_txn)
+		err = store_end(st, err);
 out:
 	free(text);
 	return err;
+}
+
+enum cs_err
+jobs_enqueue(struct store *st, struct arena *a, const struct actor *by,
+             const char *kind, json_t *payload, int max_attempts,
+             int64_t *id_out, struct verrs *ve)
+{
+	return enqueue(st, a, by, kind, payload, max_attempts, true, id_out,
+	               ve);
+}
+
+enum cs_err
+jobs_enqueue_in(struct store *st, struct arena *a, const struct actor *by,
+                const char *kind, json_t *payload, int max_attempts,
+                int64_t *id_out, struct verrs *ve)
+{
+	return enqueue(st, a, by, kind, payload, max_attempts, false, id_out,
+	               ve);
 }
 
 struct worker {
@@ -217,6 +246,47 @@ purge(struct jobs *j, struct store *st)
 		log_info("msg=purged rows=%lld", (long long)n);
 }
 
+/* [pipeline] retention: each feed's reports (and their events) received
+ * longer ago than that go, audited per feed with what went. */
+static void
+expire_feeds(struct jobs *j, struct store *st, struct arena *a)
+{
+	int64_t keep = j->cfg.app ? j->cfg.app->event_retention : 0;
+	int64_t now = clock_now();
+
+	if (keep <= 0 || j->cfg.pipeline == NULL)
+		return;
+	for (size_t i = 0; i < pipeline_feed_count(j->cfg.pipeline); i++) {
+		const char *feed = pipeline_feed_name(j->cfg.pipeline, i);
+		int64_t reports = 0, events = 0;
+		enum cs_err err;
+		json_t *d;
+
+		if (store_begin(st, true) != CS_OK)
+			return;
+		err = store_call(st, feed_expire, feed, now - keep, &reports,
+		                 &events);
+		if (err == CS_OK && reports > 0) {
+			d = json_pack("{s:I,s:I,s:I}", "reports",
+			              (json_int_t)reports, "events",
+			              (json_int_t)events, "before",
+			              (json_int_t)(now - keep));
+			err = audit_append(st, a, now, "system", "feed.expire",
+			                   "feed", feed, d);
+			json_decref(d);
+		}
+		if (store_end(st, err) != CS_OK) {
+			log_warnx("msg=\"feed retention failed\" feed=%s",
+			          feed);
+			continue;
+		}
+		if (reports > 0)
+			log_info("msg=\"feed reports expired\" feed=%s "
+			         "reports=%lld events=%lld",
+			         feed, (long long)reports, (long long)events);
+	}
+}
+
 static void
 finish(struct jobs *j, const struct job *job, const struct job_kind *k,
        const char *result, double t0)
@@ -234,8 +304,13 @@ static bool
 run_one(struct jobs *j, struct store *st, struct arena *a)
 {
 	struct job job;
-	struct job_run r = {
-	    .st = st, .a = a, .job = &job, .jobs = j, .app = j->cfg.app};
+	struct job_run r = {.st = st,
+	                    .a = a,
+	                    .job = &job,
+	                    .jobs = j,
+	                    .app = j->cfg.app,
+	                    .pipeline = j->cfg.pipeline,
+	                    .ci = j->cfg.ci};
 	const struct job_kind *k;
 	json_error_t jerr;
 	enum cs_err err;
@@ -319,6 +394,8 @@ worker_main(void *arg)
 		pthread_mutex_unlock(&j->mu);
 		if (w->index == 0 && time(NULL) - last_purge >= PURGE_EVERY) {
 			purge(j, st);
+			arena_reset(a);
+			expire_feeds(j, st, a);
 			last_purge = time(NULL);
 		}
 		arena_reset(a);

@@ -11,7 +11,8 @@
  * then the job is failed and kept for inspection.
  *
  * Kinds are one static table (jobs.c). Periodic housekeeping (purging
- * expired sessions, idempotency keys and throttles) runs on worker 0.
+ * expired sessions, idempotency keys and throttles; deleting each feed's
+ * reports and events older than [pipeline] retention) runs on worker 0.
  */
 #ifndef CS_JOBS_H
 #define CS_JOBS_H
@@ -25,6 +26,8 @@
 struct metrics;
 struct jobs;
 struct config;
+struct pipeline;
+struct constituency_index;
 
 /* What a job kind's functions get (the kinds are listed in jobs.c). */
 struct job_run {
@@ -36,6 +39,8 @@ struct job_run {
 	bool permanent; /* set by work(): retrying cannot help */
 	struct jobs *jobs;
 	const struct config *app;
+	struct pipeline *pipeline;     /* the server's; may be NULL */
+	struct constituency_index *ci; /* the server's lookup index */
 };
 
 struct jobs_config {
@@ -46,6 +51,11 @@ struct jobs_config {
 	int64_t idempotency_ttl;
 	struct metrics *metrics;  /* may be NULL */
 	const struct config *app; /* settings job kinds read (mail relay) */
+	/* the configured pipeline and constituency index feed.ingest runs
+	 * reports with, and whose feeds' retention housekeeping applies;
+	 * may be NULL */
+	struct pipeline *pipeline;
+	struct constituency_index *ci;
 };
 
 bool job_kind_exists(const char *kind);
@@ -54,6 +64,12 @@ enum cs_err jobs_enqueue(struct store *st, struct arena *a,
                          const struct actor *by, const char *kind,
                          json_t *payload, int max_attempts, int64_t *id_out,
                          struct verrs *ve);
+/* The same inside the caller's open write transaction (the job commits
+ * with whatever else the caller writes). */
+enum cs_err jobs_enqueue_in(struct store *st, struct arena *a,
+                            const struct actor *by, const char *kind,
+                            json_t *payload, int max_attempts, int64_t *id_out,
+                            struct verrs *ve);
 
 enum cs_err jobs_start(const struct jobs_config *cfg, struct jobs **out);
 /* Wakes idle workers: a job was just enqueued. */

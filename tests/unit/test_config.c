@@ -427,6 +427,81 @@ test_listen_parse_strict(void **state)
 			         bad[i], host, port);
 }
 
+static void
+test_fetch_entries(void **state)
+{
+	struct config_fetch f[CONFIG_FETCH_MAX];
+	struct config c;
+	char why[128], err[512];
+	size_t n = 99;
+
+	(void)state;
+	assert_true(
+	    config_fetch_parse("", f, CONFIG_FETCH_MAX, &n, why, sizeof(why)));
+	assert_int_equal(n, 0);
+	assert_true(config_fetch_parse(
+	    " blocklist https://example.org/a.csv 1h\t"
+	    "shadowserver/scan_http http://127.0.0.1:8000/x.csv?k=1 30 ",
+	    f, CONFIG_FETCH_MAX, &n, why, sizeof(why)));
+	assert_int_equal(n, 2);
+	assert_string_equal(f[0].feed, "blocklist");
+	assert_string_equal(f[0].report, "");
+	assert_string_equal(f[0].url, "https://example.org/a.csv");
+	assert_int_equal(f[0].interval, 3600);
+	assert_string_equal(f[1].feed, "shadowserver");
+	assert_string_equal(f[1].report, "scan_http");
+	assert_string_equal(f[1].url, "http://127.0.0.1:8000/x.csv?k=1");
+	assert_int_equal(f[1].interval, 30);
+	/* incomplete, bad URL, bad intervals, bad names */
+	assert_false(config_fetch_parse("a https://x/y", f, CONFIG_FETCH_MAX,
+	                                &n, why, sizeof(why)));
+	assert_contains(why, "entry 1");
+	assert_false(config_fetch_parse("a ftp://x/y 1h", f, CONFIG_FETCH_MAX,
+	                                &n, why, sizeof(why)));
+	assert_contains(why, "http");
+	assert_false(config_fetch_parse("a file:///etc/passwd 1h", f,
+	                                CONFIG_FETCH_MAX, &n, why,
+	                                sizeof(why)));
+	assert_false(config_fetch_parse("a http://x/y 0", f, CONFIG_FETCH_MAX,
+	                                &n, why, sizeof(why)));
+	assert_false(config_fetch_parse("a http://x/y 8d", f, CONFIG_FETCH_MAX,
+	                                &n, why, sizeof(why)));
+	assert_true(config_fetch_parse("a http://x/y 7d", f, CONFIG_FETCH_MAX,
+	                               &n, why, sizeof(why)));
+	assert_false(config_fetch_parse(
+	    "a http://x/y soon", f, CONFIG_FETCH_MAX, &n, why, sizeof(why)));
+	assert_false(config_fetch_parse("/k http://x/y 1h", f, CONFIG_FETCH_MAX,
+	                                &n, why, sizeof(why)));
+	assert_false(config_fetch_parse("a/ http://x/y 1h", f, CONFIG_FETCH_MAX,
+	                                &n, why, sizeof(why)));
+	assert_false(config_fetch_parse("a http://x/y 1h b http://x/z", f,
+	                                CONFIG_FETCH_MAX, &n, why,
+	                                sizeof(why)));
+	assert_contains(why, "entry 2");
+	/* at most cap entries */
+	assert_false(config_fetch_parse("a http://x/y 1h b http://x/z 1h", f, 1,
+	                                &n, why, sizeof(why)));
+	/* the setting checks the same way and names itself */
+	config_defaults(&c);
+	assert_int_equal(c.report_max, 1LL << 30);
+	assert_int_equal(c.drop_interval, 10);
+	assert_string_equal(c.fetch, "");
+	assert_int_equal(
+	    config_set(&c, "fetch", "a ftp://x/y 1h", "flag", err, sizeof(err)),
+	    CS_E_INVAL);
+	assert_contains(err, "pipeline.fetch");
+	assert_int_equal(config_set(&c, "fetch", "a https://x/y 1h", "flag",
+	                            err, sizeof(err)),
+	                 CS_OK);
+	assert_int_equal(
+	    config_set(&c, "report_max", "1023", "flag", err, sizeof(err)),
+	    CS_E_INVAL);
+	assert_int_equal(
+	    config_set(&c, "report_max", "2M", "flag", err, sizeof(err)),
+	    CS_OK);
+	assert_int_equal(c.report_max, 2 << 20);
+}
+
 int
 main(void)
 {
@@ -445,6 +520,7 @@ main(void)
 	    cmocka_unit_test(test_finish),
 	    cmocka_unit_test(test_listen_parse),
 	    cmocka_unit_test(test_listen_parse_strict),
+	    cmocka_unit_test(test_fetch_entries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
