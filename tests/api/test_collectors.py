@@ -227,8 +227,9 @@ def test_feeds_are_listed(world):
     r = world["viewer"].get("/api/v1/feeds")
     assert r.status_code == 200, r.text
     feeds = {f["name"]: f for f in r.json()["items"]}
-    assert set(feeds) == {"shadowserver", "blocklist"}
+    assert set(feeds) == {"shadowserver", "intelmq", "blocklist"}
     assert feeds["shadowserver"]["format"] == "csv"
+    assert feeds["intelmq"]["format"] == "jsonl"
     assert feeds["blocklist"]["format"] == "csv"
     lib.assert_problem(world["con"].get("/api/v1/feeds"), 403)
     lib.assert_problem(world["s"].api().get("/api/v1/feeds"), 401)
