@@ -55,6 +55,10 @@ struct config {
 	/* [pipeline] */
 	char shadowserver_schema[CONFIG_PATH];
 	char event_tlp[CONFIG_STR];
+	/* [notify] */
+	int64_t notify_tick, notify_settle;
+	int notify_max_events;
+	bool notify_amber_unencrypted;
 	/* [auth] */
 	int64_t session_idle, session_max, login_window, login_lockout;
 	int login_max_failures, address_max_failures;

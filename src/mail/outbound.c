@@ -59,6 +59,12 @@ outbound_team_fpr(void)
 	return team_fpr;
 }
 
+const char *
+outbound_team_public(void)
+{
+	return team_fpr[0] ? team_public : NULL;
+}
+
 /* Replaces each {name} of text by its value; unknown names stay. */
 static const char *
 fill(struct arena *a, const char *text, const char *const *vars, size_t n)
@@ -161,7 +167,12 @@ outbound_queue_txn(struct store *st, struct arena *a, const struct config *cfg,
 	    .auto_replied = o->auto_replied,
 	    .sign_fpr = team_fpr[0] ? team_fpr : NULL,
 	    .encrypt_keys = o->encrypt_key ? keys : NULL,
-	    .n_encrypt_keys = o->encrypt_key ? (team_public ? 2 : 1) : 0,
+	    .n_encrypt_keys =
+	        o->encrypt_key
+	            ? (team_public && o->encrypt_key != team_public ? 2 : 1)
+	            : 0,
+	    .attachments = o->attachments,
+	    .n_attachments = o->n_attachments,
 	};
 	char sha[SECRET_SHA256_HEX], idbuf[24], *raw, *payload;
 	size_t len;
