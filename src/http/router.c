@@ -35,6 +35,7 @@ static const struct route routes[] = {
     {"POST", "/api/v1/orgs", ACCESS_HANDLER, api_orgs_create},
     {"GET", "/api/v1/orgs/{id}", ACCESS_USER, api_orgs_get},
     {"PATCH", "/api/v1/orgs/{id}", ACCESS_HANDLER, api_orgs_update},
+    {"POST", "/api/v1/orgs/{id}/notify", ACCESS_HANDLER, api_orgs_notify},
     {"GET", "/api/v1/orgs/{id}/contacts", ACCESS_USER, api_contacts_list},
     {"POST", "/api/v1/orgs/{id}/contacts", ACCESS_HANDLER, api_contacts_create},
     {"DELETE", "/api/v1/orgs/{id}/contacts/{cid}", ACCESS_HANDLER,
@@ -100,6 +101,10 @@ static const struct route routes[] = {
     {"GET", "/api/v1/feed-reports/{id}", ACCESS_TEAM, api_feed_reports_get},
     {"GET", "/api/v1/feed-reports/{id}/malformed", ACCESS_TEAM,
      api_feed_reports_malformed},
+    {"GET", "/api/v1/notifications", ACCESS_USER, api_notifications_list},
+    {"GET", "/api/v1/notifications/{id}", ACCESS_USER, api_notifications_get},
+    {"POST", "/api/v1/notifications/{id}/resend", ACCESS_HANDLER,
+     api_notifications_resend},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -11,6 +11,7 @@
 #include "http/metrics.h"
 #include "jobs/jobs.h"
 #include "mail/outbound.h"
+#include "pipeline/notify.h"
 
 #define PURGE_EVERY 600 /* seconds */
 #define BACKOFF_MAX 3600
@@ -105,6 +106,7 @@ static const struct job_kind kinds[] = {
     {"selftest", selftest_valid, selftest_work, selftest_apply, NULL},
     {"mail.send", mail_send_valid, mail_send_work, mail_send_apply,
      mail_send_failed},
+    {NOTIFY_JOB, notify_digest_valid, NULL, notify_digest_apply, NULL},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -217,6 +219,21 @@ purge(struct jobs *j, struct store *st)
 		log_info("msg=purged rows=%lld", (long long)n);
 }
 
+/* Enqueues the event digests that are due (notify.h). */
+static void
+notify(struct jobs *j, struct store *st, struct arena *a)
+{
+	size_t n = 0;
+	enum cs_err err;
+
+	arena_reset(a);
+	err = notify_tick(st, a, j->cfg.app, clock_now(), &n);
+	if (err != CS_OK)
+		log_warnx("msg=\"notify tick failed\" error=%s",
+		          cs_err_str(err));
+	log_debug("msg=\"notify tick\" enqueued=%zu", n);
+}
+
 static void
 finish(struct jobs *j, const struct job *job, const struct job_kind *k,
        const char *result, double t0)
@@ -304,7 +321,7 @@ worker_main(void *arg)
 	struct jobs *j = w->jobs;
 	struct store *st = NULL;
 	struct arena *a = arena_new(128u << 20); /* a mail of 25 MB, twice */
-	time_t last_purge = 0;
+	time_t last_purge = 0, last_notify = 0;
 
 	if (store_open(j->cfg.database, &st) != CS_OK) {
 		log_error("msg=\"job worker cannot open the database\"");
@@ -320,6 +337,11 @@ worker_main(void *arg)
 		if (w->index == 0 && time(NULL) - last_purge >= PURGE_EVERY) {
 			purge(j, st);
 			last_purge = time(NULL);
+		}
+		if (w->index == 0 && j->cfg.app != NULL &&
+		    time(NULL) - last_notify >= j->cfg.app->notify_tick) {
+			notify(j, st, a);
+			last_notify = time(NULL);
 		}
 		arena_reset(a);
 		if (!run_one(j, st, a))

@@ -1,0 +1,532 @@
+/*
+ * notify.c - event digests to organisations; see notify.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/audit.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "jobs/jobs.h"
+#include "mail/outbound.h"
+#include "pipeline/digest.h"
+#include "pipeline/notify.h"
+
+#define DUE_BATCH    500  /* pairs one tick enqueues at most */
+#define CONTACTS_MAX 1000 /* contacts of one organisation read */
+#define NOW_MAX      64   /* feeds one "send now" enqueues */
+/* the memory of one digest's mail: its CSV, MIME text and OpenPGP form */
+#define MAIL_MEMORY (size_t)(160u << 20)
+
+/* The memory a batch of events needs: the rows and a CSV. */
+static size_t
+batch_memory(const struct config *cfg)
+{
+	return (size_t)cfg->notify_max_events * 4096 + (32u << 20);
+}
+
+static int64_t
+settled_at(const struct config *cfg, int64_t now)
+{
+	return now - cfg->notify_settle;
+}
+
+/* ---- queueing jobs ---- */
+
+/* Enqueues a digest job for the pair unless one with the same payload is
+ * pending; *id_out is 0 when it was. by NULL: the tick. */
+static enum cs_err
+enqueue(struct store *st, struct arena *a, const struct config *cfg,
+        const char *by, int64_t org_id, const char *feed, int64_t *id_out)
+{
+	json_t *p =
+	    json_pack("{s:I,s:s}", "org", (json_int_t)org_id, "feed", feed);
+	struct job j = {0};
+	char *text = NULL, idbuf[24];
+	bool pending;
+	json_t *d;
+	enum cs_err err;
+
+	*id_out = 0;
+	if (p == NULL)
+		return CS_E_INTERNAL;
+	if (by != NULL)
+		json_object_set_new(p, "by", json_string(by));
+	text = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(p);
+	if (text == NULL)
+		return CS_E_INTERNAL;
+	if ((err = store_begin(st, true)) != CS_OK)
+		goto done;
+	if ((err = store_call(st, job_pending, NOTIFY_JOB, text, &pending)) !=
+	        CS_OK ||
+	    pending)
+		goto out;
+	j.kind = NOTIFY_JOB;
+	j.payload = text;
+	j.max_attempts = cfg->job_max_attempts;
+	j.created_at = j.run_after = clock_now();
+	if ((err = store_call(st, job_put, &j, id_out)) != CS_OK)
+		goto out;
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)*id_out);
+	d = json_pack("{s:s,s:I,s:s}", "kind", NOTIFY_JOB, "org",
+	              (json_int_t)org_id, "feed", feed);
+	err = audit_append(st, a, j.created_at, by ? by : "system",
+	                   "job.create", "job", idbuf, d);
+	json_decref(d);
+out:
+	err = store_end(st, err);
+done:
+	free(text);
+	return err;
+}
+
+enum cs_err
+notify_tick(struct store *st, struct arena *a, const struct config *cfg,
+            int64_t now, size_t *n_out)
+{
+	struct page pg = {.limit = DUE_BATCH};
+	struct notify_due *due;
+	size_t n;
+	enum cs_err err;
+
+	*n_out = 0;
+	if ((err = store_begin(st, false)) != CS_OK)
+		return err;
+	err = store_call(st, notify_due, a, now, settled_at(cfg, now), 0, &pg,
+	                 &due, &n);
+	store_rollback(st);
+	if (err != CS_OK)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		int64_t id;
+
+		if ((err = enqueue(st, a, cfg, NULL, due[i].org_id, due[i].feed,
+		                   &id)) != CS_OK)
+			return err;
+		*n_out += id != 0;
+	}
+	return CS_OK;
+}
+
+enum cs_err
+notify_now(struct store *st, struct arena *a, const struct config *cfg,
+           const struct actor *by, int64_t org_id, const char *feed,
+           const char ***feeds_out, int64_t **jobs_out, size_t *n_out)
+{
+	struct page pg = {.limit = NOW_MAX};
+	struct notify_due *due;
+	struct org o;
+	const char **feeds = arena_alloc(a, sizeof(*feeds) * NOW_MAX);
+	int64_t *jobs = arena_alloc(a, sizeof(*jobs) * NOW_MAX), now;
+	size_t n, k = 0;
+	char idbuf[24];
+	json_t *d, *fl;
+	enum cs_err err;
+
+	*n_out = 0;
+	if (feeds == NULL || jobs == NULL)
+		return CS_E_TOOBIG;
+	now = clock_now();
+	if ((err = store_begin(st, false)) != CS_OK)
+		return err;
+	if ((err = store_call(st, org_get, a, org_id, NULL, &o)) == CS_OK)
+		err = store_call(st, notify_due, a, now, settled_at(cfg, now),
+		                 org_id, &pg, &due, &n);
+	store_rollback(st);
+	if (err != CS_OK)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		if (feed != NULL && strcmp(feed, due[i].feed) != 0)
+			continue;
+		if ((err = enqueue(st, a, cfg, by->name, org_id, due[i].feed,
+		                   &jobs[k])) != CS_OK)
+			return err;
+		feeds[k++] = due[i].feed;
+	}
+	if ((err = store_begin(st, true)) != CS_OK)
+		return err;
+	fl = json_array();
+	for (size_t i = 0; i < k; i++)
+		json_array_append_new(fl, json_string(feeds[i]));
+	d = json_pack("{s:s?,s:o}", "feed", feed, "feeds", fl);
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)org_id);
+	err = audit_append(st, a, now, by->name, "org.notify", "org", idbuf, d);
+	json_decref(d);
+	if ((err = store_end(st, err)) != CS_OK)
+		return err;
+	*feeds_out = feeds;
+	*jobs_out = jobs;
+	*n_out = k;
+	return CS_OK;
+}
+
+/* ---- digests ---- */
+
+struct delivery {
+	const struct config *cfg;
+	const char *by;     /* who: "system" or a login */
+	const char *action; /* audited per notification */
+	const struct org *o;
+	const char *feed;
+	const struct event_row *ev;
+	size_t n;
+	bool test;
+	int64_t resent_from;
+	bool *got;       /* per event: some recipient got it */
+	int64_t last_id; /* the newest notification recorded */
+	size_t sent;     /* digests queued */
+	char why[256];   /* why the last recipient got nothing */
+};
+
+static bool
+has_key(const struct contact *c)
+{
+	return c->pgp_key != NULL && c->pgp_key[0] != '\0';
+}
+
+/* Queues the digest of the events c may receive (to the team when test)
+ * and records it. Nothing when it may receive none. */
+static enum cs_err
+deliver_one(struct store *st, struct delivery *dv, const struct contact *c)
+{
+	const struct config *cfg = dv->cfg;
+	const char *key, *why = NULL;
+	struct arena *m = arena_new(MAIL_MEMORY);
+	struct digest_in in = {0};
+	struct digest_out d;
+	struct compose_attachment at;
+	struct outgoing o = {0};
+	struct actor by = {.name = dv->by};
+	struct notification nt = {0};
+	struct mail mail;
+	char idbuf[24];
+	json_t *det;
+	enum cs_err err;
+
+	if (dv->test)
+		key = has_key(c) ? outbound_team_public() : NULL;
+	else
+		key = has_key(c) ? c->pgp_key : NULL;
+	in.team_name = cfg->team_name;
+	in.team_code = cfg->team_code;
+	in.team_email = cfg->team_email;
+	in.org_name = dv->o->name;
+	in.org_short = dv->o->short_name;
+	in.feed = dv->feed;
+	in.language = c->language;
+	in.contact = c->email;
+	in.test = dv->test;
+	in.encrypted = key != NULL;
+	in.amber_unencrypted = cfg->notify_amber_unencrypted;
+	in.events = dv->ev;
+	in.n = dv->n;
+	in.now = clock_now();
+	if ((err = digest_compose(m, &in, &d, &why)) != CS_OK)
+		goto out;
+	if (d.events == 0)
+		goto out;
+	at = (struct compose_attachment){.filename = d.filename,
+	                                 .content_type = "text/csv",
+	                                 .data = (unsigned char *)d.csv,
+	                                 .size = d.csv_len};
+	o.to = dv->test ? cfg->team_email : c->email;
+	o.subject = d.subject;
+	o.text = d.text;
+	o.language = c->language;
+	o.encrypt_key = key;
+	o.attachments = &at;
+	o.n_attachments = 1;
+	if ((err = outbound_queue_txn(st, m, cfg, &by, &o, &mail, &why)) !=
+	    CS_OK)
+		goto out;
+	nt.org_id = dv->o->id;
+	nt.contact_id = c->id;
+	nt.address = o.to;
+	nt.language = c->language ? c->language : "en";
+	nt.feed = dv->feed;
+	nt.first_event = d.first_event;
+	nt.last_event = d.last_event;
+	nt.events = (int64_t)d.events;
+	nt.test = dv->test;
+	nt.mail_id = mail.id;
+	nt.resent_from = dv->resent_from;
+	nt.created_by = dv->by;
+	nt.created_at = in.now;
+	if ((err = store_call(st, notification_put, &nt, &nt.id)) != CS_OK)
+		goto out;
+	for (size_t i = 0; i < dv->n; i++)
+		if (digest_tlp_allowed(dv->ev[i].tlp, in.encrypted,
+		                       in.amber_unencrypted))
+			dv->got[i] = true;
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)nt.id);
+	det = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:b,s:b,s:I}", "org",
+	                dv->o->short_name, "feed", dv->feed, "to", o.to,
+	                "events", (json_int_t)nt.events, "first_event",
+	                (json_int_t)nt.first_event, "last_event",
+	                (json_int_t)nt.last_event, "test", dv->test,
+	                "encrypted", key != NULL, "mail", (json_int_t)mail.id);
+	if (dv->resent_from != 0)
+		json_object_set_new(det, "resent_from",
+		                    json_integer(dv->resent_from));
+	err = audit_append(st, m, in.now, dv->by, dv->action, "notification",
+	                   idbuf, det);
+	json_decref(det);
+	dv->last_id = nt.id;
+	dv->sent++;
+out:
+	if (err == CS_E_INVAL) {
+		/* this recipient cannot be written to (an unusable key, a bad
+		 * address): the others still are; its events may be withheld */
+		snprintf(dv->why, sizeof(dv->why), "%s: %s", c->email,
+		         why ? why : "cannot be composed");
+		log_warnx("msg=\"digest not queued\" org=%s feed=%s "
+		          "error=\"%s\"",
+		          dv->o->short_name, dv->feed, dv->why);
+		err = CS_OK;
+	}
+	arena_free(m);
+	return err;
+}
+
+/* Records the events of the batch no recipient got, for a handler to
+ * resend once a contact (or key) exists. */
+static enum cs_err
+record_withheld(struct store *st, struct arena *a, struct delivery *dv,
+                size_t ncontacts)
+{
+	struct notification nt = {0};
+	const char *reason = ncontacts == 0
+	                         ? "the organisation has no contacts"
+	                         : "TLP:AMBER events and no contact with an "
+	                           "OpenPGP key";
+	char idbuf[24];
+	json_t *det;
+	enum cs_err err;
+
+	for (size_t i = 0; i < dv->n; i++) {
+		if (dv->got[i])
+			continue;
+		if (nt.events++ == 0)
+			nt.first_event = dv->ev[i].id;
+		nt.last_event = dv->ev[i].id;
+	}
+	if (nt.events == 0)
+		return CS_OK;
+	nt.org_id = dv->o->id;
+	nt.address = "";
+	nt.language = "";
+	nt.feed = dv->feed;
+	nt.test = dv->test;
+	nt.created_by = dv->by;
+	nt.created_at = clock_now();
+	if ((err = store_call(st, notification_put, &nt, &nt.id)) != CS_OK)
+		return err;
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)nt.id);
+	det = json_pack("{s:s,s:s,s:I,s:s}", "org", dv->o->short_name, "feed",
+	                dv->feed, "events", (json_int_t)nt.events, "reason",
+	                reason);
+	err = audit_append(st, a, nt.created_at, dv->by,
+	                   "notification.withheld", "notification", idbuf, det);
+	json_decref(det);
+	log_warnx("msg=\"events withheld\" org=%s feed=%s events=%lld "
+	          "reason=\"%s\"",
+	          dv->o->short_name, dv->feed, (long long)nt.events, reason);
+	return err;
+}
+
+bool
+notify_digest_valid(json_t *p, const char **why)
+{
+	json_t *org = json_object_get(p, "org"),
+	       *feed = json_object_get(p, "feed");
+	json_t *by = json_object_get(p, "by");
+
+	if (!json_is_integer(org) || json_integer_value(org) <= 0) {
+		*why = "org must be the id of an organisation";
+		return false;
+	}
+	if (!json_is_string(feed) || json_string_length(feed) == 0 ||
+	    json_string_length(feed) > 64) {
+		*why = "feed must be a feed name (1 to 64 bytes)";
+		return false;
+	}
+	if (by != NULL && (!json_is_string(by) || json_string_length(by) == 0 ||
+	                   json_string_length(by) > 64)) {
+		*why = "by must be a login";
+		return false;
+	}
+	if (json_object_size(p) != 2u + (by != NULL)) {
+		*why = "unknown field (org, feed and by are known)";
+		return false;
+	}
+	return true;
+}
+
+enum cs_err
+notify_digest_apply(struct job_run *r)
+{
+	const struct config *cfg = r->app;
+	struct store *st = r->st;
+	int64_t org_id =
+	    (int64_t)json_integer_value(json_object_get(r->payload, "org"));
+	const char *feed =
+	    json_string_value(json_object_get(r->payload, "feed"));
+	const char *by = json_string_value(json_object_get(r->payload, "by"));
+	struct arena *a = arena_new(batch_memory(cfg));
+	struct page pg = {.limit = CONTACTS_MAX};
+	struct delivery dv = {.cfg = cfg,
+	                      .by = by ? by : "system",
+	                      .action = "notification.send",
+	                      .feed = feed};
+	struct event_row *ev;
+	struct contact *c;
+	struct org o;
+	const char **lines, *why;
+	char *csv;
+	size_t n, k, nc, csv_len;
+	int64_t last, sent_at, now = clock_now();
+	enum cs_err err;
+
+	if ((err = store_call(st, org_get, a, org_id, NULL, &o)) != CS_OK) {
+		if (err == CS_E_NOTFOUND)
+			err = CS_OK; /* the organisation is gone */
+		goto out;
+	}
+	if ((err = store_call(st, notify_cursor_get, org_id, feed, &last,
+	                      &sent_at)) != CS_OK)
+		goto out;
+	if ((err = store_call(st, notify_events, a, org_id, feed, last, 0,
+	                      settled_at(cfg, now), cfg->notify_max_events, &ev,
+	                      &n)) != CS_OK ||
+	    n == 0)
+		goto out;
+	/* the batch: as many as fit in one digest's CSV */
+	if ((lines = arena_alloc(a, sizeof(*lines) * n)) == NULL) {
+		err = CS_E_TOOBIG;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		lines[i] = ev[i].data;
+	if ((err = digest_csv(a, lines, n, DIGEST_CSV_MAX, &csv, &csv_len, &k,
+	                      &why)) != CS_OK) {
+		snprintf(r->err, sizeof(r->err), "%s", why ? why : "");
+		goto out;
+	}
+	if (k == 0)
+		k = 1; /* one event larger than a digest: it goes alone */
+	if ((err = store_call(st, contact_list, a, org_id, &pg, &c, &nc)) !=
+	    CS_OK)
+		goto out;
+	/* compare-and-set: a digest of another worker or process that
+	 * covered these events first wins, and this one sends nothing */
+	err = store_call(st, notify_cursor_set, org_id, feed, last,
+	                 ev[k - 1].id, now);
+	if (err == CS_E_STALE) {
+		log_info("msg=\"digest already sent\" org=%s feed=%s",
+		         o.short_name, feed);
+		err = CS_OK;
+		goto out;
+	}
+	if (err != CS_OK)
+		goto out;
+	dv.o = &o;
+	dv.ev = ev;
+	dv.n = k;
+	dv.test = o.notify_test;
+	if ((dv.got = arena_alloc(a, k)) == NULL) {
+		err = CS_E_TOOBIG;
+		goto out;
+	}
+	memset(dv.got, 0, k);
+	for (size_t i = 0; i < nc; i++)
+		if ((err = deliver_one(st, &dv, &c[i])) != CS_OK)
+			goto out;
+	err = record_withheld(st, a, &dv, nc);
+	if (err == CS_OK)
+		log_info("msg=digest org=%s feed=%s events=%zu digests=%zu "
+		         "test=%s",
+		         o.short_name, feed, k, dv.sent,
+		         dv.test ? "yes" : "no");
+out:
+	arena_free(a);
+	return err;
+}
+
+enum cs_err
+notify_resend(struct store *st, struct arena *a, const struct config *cfg,
+              const struct actor *by, int64_t id, int64_t contact_id,
+              struct notification *out, const char **why)
+{
+	struct arena *big = arena_new(batch_memory(cfg));
+	struct page pg = {.limit = CONTACTS_MAX};
+	struct notification nt;
+	struct delivery dv = {.cfg = cfg,
+	                      .by = by->name,
+	                      .action = "notification.resend",
+	                      .resent_from = id};
+	const struct contact *target = NULL;
+	struct contact *c;
+	struct org o;
+	struct event_row *ev;
+	size_t nc, n;
+	int64_t want;
+	enum cs_err err;
+
+	*why = NULL;
+	if ((err = store_begin(st, true)) != CS_OK)
+		goto done;
+	if ((err = store_call(st, notification_get, big, id, &nt)) != CS_OK ||
+	    (err = store_call(st, org_get, big, nt.org_id, NULL, &o)) !=
+	        CS_OK ||
+	    (err = store_call(st, contact_list, big, nt.org_id, &pg, &c,
+	                      &nc)) != CS_OK)
+		goto out;
+	want = contact_id > 0 ? contact_id : nt.contact_id;
+	for (size_t i = 0; i < nc; i++)
+		if (c[i].id == want)
+			target = &c[i];
+	if (target == NULL) {
+		*why = contact_id > 0
+		           ? "contact is not a contact of the organisation"
+		           : "the notification has no contact (any more): "
+		             "name one";
+		err = contact_id > 0 ? CS_E_INVAL : CS_E_CONFLICT;
+		goto out;
+	}
+	if ((err = store_call(st, notify_events, big, nt.org_id, nt.feed,
+	                      nt.first_event - 1, nt.last_event, 0,
+	                      cfg->notify_max_events, &ev, &n)) != CS_OK)
+		goto out;
+	dv.o = &o;
+	dv.feed = nt.feed;
+	dv.ev = ev;
+	dv.n = n;
+	/* a test digest stays one unless a handler names a real contact */
+	dv.test = contact_id > 0 ? false : nt.test;
+	if ((dv.got = arena_alloc(big, n + 1)) == NULL) {
+		err = CS_E_TOOBIG;
+		goto out;
+	}
+	memset(dv.got, 0, n + 1);
+	if ((err = deliver_one(st, &dv, target)) != CS_OK)
+		goto out;
+	if (dv.sent == 0) {
+		if (dv.why[0] != '\0')
+			*why = arena_strdup(a, dv.why);
+		else if (n == 0)
+			*why = "the notification's events are no longer stored";
+		else
+			*why = "none of the events may go to this contact: "
+			       "TLP:AMBER events need its OpenPGP key";
+		err = CS_E_CONFLICT;
+		goto out;
+	}
+	err = store_call(st, notification_get, a, dv.last_id, out);
+out:
+	err = store_end(st, err);
+done:
+	arena_free(big);
+	return err;
+}
