@@ -336,6 +336,32 @@ record_withheld(struct store *st, struct arena *a, struct delivery *dv,
 	return err;
 }
 
+/* Another digest job for the same pair and caller, in this transaction
+ * (the running one has the same payload, so no pending check). */
+static enum cs_err
+follow_up(struct store *st, struct arena *a, const struct job_run *r)
+{
+	struct job j = {0};
+	char idbuf[24];
+	int64_t id;
+	json_t *d;
+	enum cs_err err;
+
+	j.kind = NOTIFY_JOB;
+	j.payload = r->job->payload;
+	j.max_attempts = r->job->max_attempts;
+	j.created_at = j.run_after = clock_now();
+	if ((err = store_call(st, job_put, &j, &id)) != CS_OK)
+		return err;
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
+	d = json_pack("{s:s,s:I}", "kind", NOTIFY_JOB, "after",
+	              (json_int_t)r->job->id);
+	err = audit_append(st, a, j.created_at, "system", "job.create", "job",
+	                   idbuf, d);
+	json_decref(d);
+	return err;
+}
+
 bool
 notify_digest_valid(json_t *p, const char **why)
 {
@@ -443,7 +469,13 @@ notify_digest_apply(struct job_run *r)
 	for (size_t i = 0; i < nc; i++)
 		if ((err = deliver_one(st, &dv, &c[i])) != CS_OK)
 			goto out;
-	err = record_withheld(st, a, &dv, nc);
+	if ((err = record_withheld(st, a, &dv, nc)) != CS_OK)
+		goto out;
+	/* a full digest: the rest of the backlog goes in the next one now,
+	 * not at the next interval */
+	if ((k < n || n == (size_t)cfg->notify_max_events) &&
+	    (err = follow_up(st, a, r)) != CS_OK)
+		goto out;
 	if (err == CS_OK)
 		log_info("msg=digest org=%s feed=%s events=%zu digests=%zu "
 		         "test=%s",
