@@ -166,6 +166,17 @@ api_notifications_get(struct request *req)
 		reply_json(req, 200, notification_json(&n));
 }
 
+/* Replies 409 and returns false when no relay is configured. */
+static bool
+relay_or_409(struct request *req)
+{
+	if (req->srv->cfg.smtp_url[0] != '\0')
+		return true;
+	reply_problem(req, 409,
+	              "no SMTP relay is configured ([mail] smtp_url)");
+	return false;
+}
+
 /* The body, or an empty object when there is none. */
 static bool
 optional_body(struct request *req, json_t **out)
@@ -189,7 +200,8 @@ api_notifications_resend(struct request *req)
 	enum cs_err err;
 	char *loc;
 
-	if (!req_notification(req, &n) || !optional_body(req, &body))
+	if (!req_notification(req, &n) || !relay_or_409(req) ||
+	    !optional_body(req, &body))
 		return;
 	fields_known(body, known, &ve);
 	contact = field_int(body, "contact", 1, INT64_MAX, 0, &ve);
@@ -229,7 +241,8 @@ api_orgs_notify(struct request *req)
 	json_t *body, *fl, *jl;
 	enum cs_err err;
 
-	if (!req_org(req, &o) || !optional_body(req, &body))
+	if (!req_org(req, &o) || !relay_or_409(req) ||
+	    !optional_body(req, &body))
 		return;
 	fields_known(body, known, &ve);
 	feed = field_str(body, "feed", false, 64, &ve);

@@ -11,7 +11,9 @@
  * then the job is failed and kept for inspection.
  *
  * Kinds are one static table (jobs.c). Periodic housekeeping (purging
- * expired sessions, idempotency keys and throttles) runs on worker 0.
+ * expired sessions, idempotency keys and throttles) and the event digest
+ * tick (enqueueing the due "notify.digest" jobs, pipeline/notify.h) run
+ * on worker 0.
  */
 #ifndef CS_JOBS_H
 #define CS_JOBS_H

@@ -92,6 +92,8 @@ notify_tick(struct store *st, struct arena *a, const struct config *cfg,
 	enum cs_err err;
 
 	*n_out = 0;
+	if (cfg->smtp_url[0] == '\0')
+		return CS_OK; /* no relay: nothing could be sent */
 	if ((err = store_begin(st, false)) != CS_OK)
 		return err;
 	err = store_call(st, notify_due, a, now, settled_at(cfg, now), 0, &pg,

@@ -32,7 +32,8 @@
 
 #define NOTIFY_JOB "notify.digest"
 
-/* Enqueues the jobs of the pairs due at now; *n_out counts them. */
+/* Enqueues the jobs of the pairs due at now; *n_out counts them. Nothing
+ * without an SMTP relay ([mail] smtp_url). */
 enum cs_err notify_tick(struct store *st, struct arena *a,
                         const struct config *cfg, int64_t now, size_t *n_out);
 

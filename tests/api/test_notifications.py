@@ -481,3 +481,15 @@ def test_org_notify_settings(world, srv):
     assert r.status_code == 200
     audit = srv.admin().get("/api/v1/audit", params={"action": "org.update"}).json()["items"]
     assert any(a["detail"].get("notify_interval") == "hourly" for a in audit)
+
+
+def test_no_relay_no_digests(server_factory):
+    """Without [mail] smtp_url nothing could be delivered: the tick
+    schedules nothing and a handler's send-now or resend is refused."""
+    s = server_factory()
+    a = s.admin()
+    r = a.post("/api/v1/orgs", json={"name": "Quiet", "short_name": "QUIET",
+                                     "notify_interval": "immediate"})
+    assert r.status_code == 201, r.text
+    assert_problem(a.post(f"/api/v1/orgs/{r.json()['id']}/notify"), 409)
+    assert a.get("/api/v1/notifications").json() == {"items": [], "next_cursor": None}
