@@ -1,7 +1,8 @@
 /* pg_notify.c - event notifications (store version 12), the PostgreSQL
- * dialect of sqlite_notify.c. The cursor's compare-and-set holds the
- * cursor row's lock until the transaction ends: a second process moving
- * the same cursor waits, then finds it moved and gets CS_E_STALE. */
+ * dialect of sqlite_notify.c. Write transactions are serialised by
+ * store_pg.c's advisory lock; the cursor's compare-and-set keeps a digest
+ * that read the cursor before another moved it from sending (CS_E_STALE),
+ * whatever the isolation. */
 #include <stdio.h>
 #include <string.h>
 
