@@ -4,6 +4,7 @@ contact's language, signed, encrypted to the contact's key) through the
 real outbound queue and an aiosmtpd sink; the tick schedules them by
 interval; test mode, TLP:AMBER and TLP:RED rules, the bound per digest,
 resend, send-now and the read rights of the notifications API."""
+import concurrent.futures as cf
 import csv
 import io
 import json
@@ -585,8 +586,6 @@ def test_two_processes_send_each_event_once(server_factory, sink, tmp_path):
            "green")
     events = events_of(a1, "DUO")
     assert len(events) > 4 * 4
-    import concurrent.futures as cf
-
     def push(i):
         c = a1 if i % 2 else a2
         if i < 4:  # send-now: one job per caller and feed at a time
