@@ -173,6 +173,7 @@ outbound_queue_txn(struct store *st, struct arena *a, const struct config *cfg,
 	            : 0,
 	    .attachments = o->attachments,
 	    .n_attachments = o->n_attachments,
+	    .auto_generated = o->auto_generated,
 	};
 	char sha[SECRET_SHA256_HEX], idbuf[24], *raw, *payload;
 	size_t len;

@@ -54,6 +54,7 @@ struct outgoing {
 	int64_t incident_id, thread_id, report_id, entry_id; /* 0 = none */
 	const struct compose_attachment *attachments;        /* may be NULL */
 	size_t n_attachments;
+	bool auto_generated; /* a message no one wrote (a digest) */
 };
 
 /* Composes o, stores it and queues its sending, inside the caller's write

@@ -240,6 +240,7 @@ deliver_one(struct store *st, struct delivery *dv, const struct contact *c)
 	o.encrypt_key = key;
 	o.attachments = &at;
 	o.n_attachments = 1;
+	o.auto_generated = true; /* no vacation replies to the team */
 	if ((err = outbound_queue_txn(st, m, cfg, &by, &o, &mail, &why)) !=
 	    CS_OK)
 		goto out;

@@ -295,6 +295,7 @@ def test_digests_in_the_contacts_language_with_the_events(world, srv, sink, keys
             if encrypted:  # nothing of the events is readable on the way
                 assert b"198.18." not in raw
             assert subject.startswith("[MIGJORN] ") and "UNIV org" in subject
+            assert message_from_bytes(raw)["Auto-Submitted"] == "auto-generated"
             assert phrase in body and "CSIRT del Migjorn" in body
             assert "TEST" not in subject
             (name, text), = files
