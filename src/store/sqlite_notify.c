@@ -69,24 +69,24 @@ sq_notify_cursor_set(struct store *st, int64_t org_id, const char *feed,
                      int64_t expect, int64_t last, int64_t sent_at)
 {
 	struct sq *s = SQ(st);
-	sqlite3_stmt *q = sq_prep(
-	    s, "INSERT INTO notify_cursor (org_id, feed, last_event, sent_at) "
-	       "SELECT ?1, ?2, ?4, ?5 WHERE ?3 = 0 ON CONFLICT (org_id, feed) "
-	       "DO UPDATE SET last_event = excluded.last_event, sent_at = "
-	       "excluded.sent_at WHERE notify_cursor.last_event = ?3");
-	sqlite3_stmt *u;
+	sqlite3_stmt *q;
 	enum cs_err err;
 
+	if (expect == 0)
+		/* the first digest of the pair, unless another made it */
+		q = sq_prep(s,
+		            "INSERT INTO notify_cursor (org_id, feed, "
+		            "last_event, sent_at) VALUES (?1, ?2, ?4, ?5) "
+		            "ON CONFLICT (org_id, feed) DO UPDATE SET "
+		            "last_event = excluded.last_event, sent_at = "
+		            "excluded.sent_at WHERE notify_cursor.last_event "
+		            "= ?3");
+	else
+		q = sq_prep(s, "UPDATE notify_cursor SET last_event = ?4, "
+		               "sent_at = ?5 WHERE org_id = ?1 AND feed = ?2 "
+		               "AND last_event = ?3");
 	if (q == NULL)
 		return CS_E_DB;
-	if (expect != 0) {
-		/* a cursor exists: an update, so that it can also fail */
-		if ((u = sq_prep(s, "UPDATE notify_cursor SET last_event = "
-		                    "?4, sent_at = ?5 WHERE org_id = ?1 AND "
-		                    "feed = ?2 AND last_event = ?3")) == NULL)
-			return CS_E_DB;
-		q = u;
-	}
 	sqlite3_bind_int64(q, 1, org_id);
 	sq_bind_str(q, 2, feed);
 	sqlite3_bind_int64(q, 3, expect);
