@@ -31,6 +31,9 @@ struct job_kind {
 	/* when the job has failed for good, inside the transaction that
 	 * marks it failed; may be NULL */
 	enum cs_err (*failed)(struct job_run *r);
+	/* releases r->state after every run, whatever happened; may be
+	 * NULL */
+	void (*cleanup)(struct job_run *r);
 };
 
 /* selftest: lets an operator check that workers run and that a job's
@@ -103,10 +106,11 @@ selftest_apply(struct job_run *r)
 }
 
 static const struct job_kind kinds[] = {
-    {"selftest", selftest_valid, selftest_work, selftest_apply, NULL},
+    {"selftest", selftest_valid, selftest_work, selftest_apply, NULL, NULL},
     {"mail.send", mail_send_valid, mail_send_work, mail_send_apply,
-     mail_send_failed},
-    {NOTIFY_JOB, notify_digest_valid, NULL, notify_digest_apply, NULL},
+     mail_send_failed, NULL},
+    {NOTIFY_JOB, notify_digest_valid, notify_digest_work, notify_digest_apply,
+     NULL, notify_digest_cleanup},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -283,6 +287,8 @@ run_one(struct jobs *j, struct store *st, struct arena *a)
 			         "lease lost to another worker");
 		err = store_end(st, err);
 	}
+	if (k != NULL && k->cleanup != NULL)
+		k->cleanup(&r);
 	if (err == CS_OK) {
 		json_decref(r.payload);
 		finish(j, &job, k, "ok", t0);

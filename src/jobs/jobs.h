@@ -38,6 +38,8 @@ struct job_run {
 	bool permanent; /* set by work(): retrying cannot help */
 	struct jobs *jobs;
 	const struct config *app;
+	void *state; /* what work() prepared for apply(); the kind's cleanup
+	                releases it */
 };
 
 struct jobs_config {

@@ -57,6 +57,28 @@ struct outgoing {
 	bool auto_generated; /* a message no one wrote (a digest) */
 };
 
+/* A composed message: its exact bytes, ready to be stored. */
+struct outbound_msg {
+	const char *message_id; /* without < > */
+	char *raw;
+	size_t len;
+	int64_t date;
+};
+
+/* Composes o (signed; encrypted to o->encrypt_key and the team key) into
+ * the arena, outside any transaction: gpg's work. CS_E_INVAL with *why for
+ * what cannot be composed. */
+enum cs_err outbound_compose(struct arena *a, const struct config *cfg,
+                             const struct outgoing *o, struct outbound_msg *out,
+                             const char **why);
+/* Stores a message composed from o and queues its sending, inside the
+ * caller's write transaction (audited as mail.queue). */
+enum cs_err outbound_store_txn(struct store *st, struct arena *a,
+                               const struct config *cfg, const struct actor *by,
+                               const struct outgoing *o,
+                               const struct outbound_msg *msg,
+                               struct mail *out);
+
 /* Composes o, stores it and queues its sending, inside the caller's write
  * transaction. CS_E_INVAL with *why for what cannot be composed. */
 enum cs_err outbound_queue_txn(struct store *st, struct arena *a,

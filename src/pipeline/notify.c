@@ -8,6 +8,7 @@
 #include "core/audit.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/xmalloc.h"
 #include "jobs/jobs.h"
 #include "mail/outbound.h"
 #include "pipeline/digest.h"
@@ -16,7 +17,9 @@
 #define DUE_BATCH    500  /* pairs one tick enqueues at most */
 #define CONTACTS_MAX 1000 /* contacts of one organisation read */
 #define NOW_MAX      64   /* feeds one "send now" enqueues */
-/* the memory of one digest's mail: its CSV, MIME text and OpenPGP form */
+/* the memory bound of one digest's mail: its CSV (at most DIGEST_CSV_MAX,
+ * grown by doubling), MIME text and OpenPGP form (an arena is a bound,
+ * not an allocation: a digest uses what it needs) */
 #define MAIL_MEMORY (size_t)(160u << 20)
 
 /* The memory a batch of events needs: the rows and a CSV. */
@@ -188,25 +191,32 @@ has_key(const struct contact *c)
 	return c->pgp_key != NULL && c->pgp_key[0] != '\0';
 }
 
-/* Queues the digest of the events c may receive (to the team when test)
- * and records it. Nothing when it may receive none. */
+/* One recipient's digest, composed and signed (and encrypted), ready to
+ * be stored. */
+struct prepared {
+	const struct contact *c;
+	bool ready; /* false: it may receive none of the events, or it
+	               cannot be written to (dv->why) */
+	bool encrypted;
+	struct digest_out d;
+	struct compose_attachment at;
+	struct outgoing o;
+	struct outbound_msg msg;
+};
+
+/* Composes the digest of the events c may receive (to the team when
+ * test), in arena m. Outside any transaction. */
 static enum cs_err
-deliver_one(struct store *st, struct delivery *dv, const struct contact *c)
+prepare_one(struct arena *m, struct delivery *dv, const struct contact *c,
+            struct prepared *p)
 {
 	const struct config *cfg = dv->cfg;
 	const char *key, *why = NULL;
-	struct arena *m = arena_new(MAIL_MEMORY);
 	struct digest_in in = {0};
-	struct digest_out d;
-	struct compose_attachment at;
-	struct outgoing o = {0};
-	struct actor by = {.name = dv->by};
-	struct notification nt = {0};
-	struct mail mail;
-	char idbuf[24];
-	json_t *det;
 	enum cs_err err;
 
+	memset(p, 0, sizeof(*p));
+	p->c = c;
 	if (dv->test)
 		key = has_key(c) ? outbound_team_public() : NULL;
 	else
@@ -220,75 +230,109 @@ deliver_one(struct store *st, struct delivery *dv, const struct contact *c)
 	in.language = c->language;
 	in.contact = c->email;
 	in.test = dv->test;
-	in.encrypted = key != NULL;
+	in.encrypted = p->encrypted = key != NULL;
 	in.amber_unencrypted = cfg->notify_amber_unencrypted;
 	in.events = dv->ev;
 	in.n = dv->n;
 	in.now = clock_now();
-	if ((err = digest_compose(m, &in, &d, &why)) != CS_OK)
+	if ((err = digest_compose(m, &in, &p->d, &why)) != CS_OK ||
+	    p->d.events == 0)
 		goto out;
-	if (d.events == 0)
-		goto out;
-	at = (struct compose_attachment){.filename = d.filename,
-	                                 .content_type = "text/csv",
-	                                 .data = (unsigned char *)d.csv,
-	                                 .size = d.csv_len};
-	o.to = dv->test ? cfg->team_email : c->email;
-	o.subject = d.subject;
-	o.text = d.text;
-	o.language = c->language;
-	o.encrypt_key = key;
-	o.attachments = &at;
-	o.n_attachments = 1;
-	o.auto_generated = true; /* no vacation replies to the team */
-	if ((err = outbound_queue_txn(st, m, cfg, &by, &o, &mail, &why)) !=
-	    CS_OK)
-		goto out;
-	nt.org_id = dv->o->id;
-	nt.contact_id = c->id;
-	nt.address = o.to;
-	nt.language = c->language ? c->language : "en";
-	nt.feed = dv->feed;
-	nt.first_event = d.first_event;
-	nt.last_event = d.last_event;
-	nt.events = (int64_t)d.events;
-	nt.test = dv->test;
-	nt.mail_id = mail.id;
-	nt.resent_from = dv->resent_from;
-	nt.created_by = dv->by;
-	nt.created_at = in.now;
-	if ((err = store_call(st, notification_put, &nt, &nt.id)) != CS_OK)
-		goto out;
-	for (size_t i = 0; i < dv->n; i++)
-		if (digest_tlp_allowed(dv->ev[i].tlp, in.encrypted,
-		                       in.amber_unencrypted))
-			dv->got[i] = true;
-	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)nt.id);
-	det = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:b,s:b,s:I}", "org",
-	                dv->o->short_name, "feed", dv->feed, "to", o.to,
-	                "events", (json_int_t)nt.events, "first_event",
-	                (json_int_t)nt.first_event, "last_event",
-	                (json_int_t)nt.last_event, "test", dv->test,
-	                "encrypted", key != NULL, "mail", (json_int_t)mail.id);
-	if (dv->resent_from != 0)
-		json_object_set_new(det, "resent_from",
-		                    json_integer(dv->resent_from));
-	err = audit_append(st, m, in.now, dv->by, dv->action, "notification",
-	                   idbuf, det);
-	json_decref(det);
-	dv->last_id = nt.id;
-	dv->sent++;
+	p->at = (struct compose_attachment){.filename = p->d.filename,
+	                                    .content_type = "text/csv",
+	                                    .data = (unsigned char *)p->d.csv,
+	                                    .size = p->d.csv_len};
+	p->o.to = dv->test ? cfg->team_email : c->email;
+	p->o.subject = p->d.subject;
+	p->o.text = p->d.text;
+	p->o.language = c->language;
+	p->o.encrypt_key = key;
+	p->o.attachments = &p->at;
+	p->o.n_attachments = 1;
+	p->o.auto_generated = true; /* no vacation replies to the team */
+	if ((err = outbound_compose(m, cfg, &p->o, &p->msg, &why)) == CS_OK)
+		p->ready = true;
 out:
 	if (err == CS_E_INVAL) {
 		/* this recipient cannot be written to (an unusable key, a bad
 		 * address): the others still are; its events may be withheld */
 		snprintf(dv->why, sizeof(dv->why), "%s: %s", c->email,
 		         why ? why : "cannot be composed");
-		log_warnx("msg=\"digest not queued\" org=%s feed=%s "
+		log_warnx("msg=\"digest not composed\" org=%s feed=%s "
 		          "error=\"%s\"",
 		          dv->o->short_name, dv->feed, dv->why);
 		err = CS_OK;
 	}
+	return err;
+}
+
+/* Stores and queues a prepared digest and records it, inside the write
+ * transaction. */
+static enum cs_err
+record_one(struct store *st, struct arena *m, struct delivery *dv,
+           const struct prepared *p)
+{
+	const struct config *cfg = dv->cfg;
+	struct actor by = {.name = dv->by};
+	struct notification nt = {0};
+	struct mail mail;
+	char idbuf[24];
+	json_t *det;
+	enum cs_err err;
+
+	if (!p->ready)
+		return CS_OK;
+	if ((err = outbound_store_txn(st, m, cfg, &by, &p->o, &p->msg,
+	                              &mail)) != CS_OK)
+		return err;
+	nt.org_id = dv->o->id;
+	nt.contact_id = p->c->id;
+	nt.address = p->o.to;
+	nt.language = p->c->language ? p->c->language : "en";
+	nt.feed = dv->feed;
+	nt.first_event = p->d.first_event;
+	nt.last_event = p->d.last_event;
+	nt.events = (int64_t)p->d.events;
+	nt.test = dv->test;
+	nt.mail_id = mail.id;
+	nt.resent_from = dv->resent_from;
+	nt.created_by = dv->by;
+	nt.created_at = clock_now();
+	if ((err = store_call(st, notification_put, &nt, &nt.id)) != CS_OK)
+		return err;
+	for (size_t i = 0; i < dv->n; i++)
+		if (digest_tlp_allowed(dv->ev[i].tlp, p->encrypted,
+		                       cfg->notify_amber_unencrypted))
+			dv->got[i] = true;
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)nt.id);
+	det = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:b,s:b,s:I}", "org",
+	                dv->o->short_name, "feed", dv->feed, "to", p->o.to,
+	                "events", (json_int_t)nt.events, "first_event",
+	                (json_int_t)nt.first_event, "last_event",
+	                (json_int_t)nt.last_event, "test", dv->test,
+	                "encrypted", p->encrypted, "mail", (json_int_t)mail.id);
+	if (dv->resent_from != 0)
+		json_object_set_new(det, "resent_from",
+		                    json_integer(dv->resent_from));
+	err = audit_append(st, m, nt.created_at, dv->by, dv->action,
+	                   "notification", idbuf, det);
+	json_decref(det);
+	dv->last_id = nt.id;
+	dv->sent++;
+	return err;
+}
+
+/* prepare_one and record_one in one go, inside the write transaction (a
+ * handler's resend: one recipient). */
+static enum cs_err
+deliver_one(struct store *st, struct delivery *dv, const struct contact *c)
+{
+	struct arena *m = arena_new(MAIL_MEMORY);
+	struct prepared p;
+	enum cs_err err;
+
+	if ((err = prepare_one(m, dv, c, &p)) == CS_OK)
+		err = record_one(st, m, dv, &p);
 	arena_free(m);
 	return err;
 }
@@ -393,8 +437,21 @@ notify_digest_valid(json_t *p, const char **why)
 	return true;
 }
 
+/* What a digest job's work step prepared for its apply step. */
+struct digest_job {
+	struct arena *a; /* the events */
+	struct arena *m; /* the composed digests, one per contact */
+	struct org o;
+	int64_t last;     /* the cursor as work read it */
+	int64_t new_last; /* where apply moves it; 0: nothing to send */
+	bool more;        /* the batch was full: a next digest follows */
+	size_t nc;        /* contacts */
+	struct delivery dv;
+	struct prepared *p; /* one per contact */
+};
+
 enum cs_err
-notify_digest_apply(struct job_run *r)
+notify_digest_work(struct job_run *r)
 {
 	const struct config *cfg = r->app;
 	struct store *st = r->st;
@@ -403,90 +460,119 @@ notify_digest_apply(struct job_run *r)
 	const char *feed =
 	    json_string_value(json_object_get(r->payload, "feed"));
 	const char *by = json_string_value(json_object_get(r->payload, "by"));
-	struct arena *a = arena_new(batch_memory(cfg));
+	struct digest_job *dj = xcalloc(1, sizeof(*dj));
 	struct page pg = {.limit = CONTACTS_MAX};
-	struct delivery dv = {.cfg = cfg,
-	                      .by = by ? by : "system",
-	                      .action = "notification.send",
-	                      .feed = feed};
 	struct event_row *ev;
 	struct contact *c;
-	struct org o;
-	const char **lines, *why;
+	const char **lines, *why = NULL;
 	char *csv;
-	size_t n, k, nc, csv_len;
-	int64_t last, sent_at, now = clock_now();
+	size_t n = 0, k, csv_len;
+	int64_t sent_at, now = clock_now();
 	enum cs_err err;
 
-	if ((err = store_call(st, org_get, a, org_id, NULL, &o)) != CS_OK) {
-		if (err == CS_E_NOTFOUND)
-			err = CS_OK; /* the organisation is gone */
-		goto out;
+	r->state = dj;
+	/* the events, the contacts and their keys as of one snapshot; the
+	 * composition (gpg) happens outside any transaction */
+	dj->a = arena_new(batch_memory(cfg));
+	if ((err = store_begin(st, false)) != CS_OK)
+		return err;
+	if ((err = store_call(st, org_get, dj->a, org_id, NULL, &dj->o)) !=
+	    CS_OK) {
+		store_rollback(st);
+		return err == CS_E_NOTFOUND ? CS_OK : err; /* org gone */
 	}
-	if ((err = store_call(st, notify_cursor_get, org_id, feed, &last,
-	                      &sent_at)) != CS_OK)
-		goto out;
-	if ((err = store_call(st, notify_events, a, org_id, feed, last, 0,
-	                      settled_at(cfg, now), cfg->notify_max_events, &ev,
-	                      &n)) != CS_OK ||
-	    n == 0)
-		goto out;
+	if ((err = store_call(st, notify_cursor_get, org_id, feed, &dj->last,
+	                      &sent_at)) == CS_OK &&
+	    (err = store_call(st, notify_events, dj->a, org_id, feed, dj->last,
+	                      0, settled_at(cfg, now), cfg->notify_max_events,
+	                      &ev, &n)) == CS_OK &&
+	    n > 0)
+		err = store_call(st, contact_list, dj->a, org_id, &pg, &c,
+		                 &dj->nc);
+	store_rollback(st);
+	if (err != CS_OK || n == 0)
+		return err;
 	/* the batch: as many as fit in one digest's CSV */
-	if ((lines = arena_alloc(a, sizeof(*lines) * n)) == NULL) {
-		err = CS_E_TOOBIG;
-		goto out;
-	}
+	if ((lines = arena_alloc(dj->a, sizeof(*lines) * n)) == NULL)
+		return CS_E_TOOBIG;
 	for (size_t i = 0; i < n; i++)
 		lines[i] = ev[i].data;
-	if ((err = digest_csv(a, lines, n, DIGEST_CSV_MAX, &csv, &csv_len, &k,
-	                      &why)) != CS_OK) {
+	if ((err = digest_csv(dj->a, lines, n, DIGEST_CSV_MAX, &csv, &csv_len,
+	                      &k, &why)) != CS_OK) {
 		snprintf(r->err, sizeof(r->err), "%s", why ? why : "");
-		goto out;
+		return err;
 	}
 	if (k == 0)
 		k = 1; /* one event larger than a digest: it goes alone */
-	if ((err = store_call(st, contact_list, a, org_id, &pg, &c, &nc)) !=
-	    CS_OK)
-		goto out;
+	dj->new_last = ev[k - 1].id;
+	dj->more = k < n || n == (size_t)cfg->notify_max_events;
+	dj->dv = (struct delivery){.cfg = cfg,
+	                           .by = by ? by : "system",
+	                           .action = "notification.send",
+	                           .o = &dj->o,
+	                           .feed = feed,
+	                           .ev = ev,
+	                           .n = k,
+	                           .test = dj->o.notify_test};
+	if ((dj->dv.got = arena_alloc(dj->a, k)) == NULL ||
+	    (dj->p = arena_alloc(dj->a, sizeof(*dj->p) * (dj->nc + 1))) == NULL)
+		return CS_E_TOOBIG;
+	memset(dj->dv.got, 0, k);
+	dj->m = arena_new((dj->nc + 1) * MAIL_MEMORY);
+	for (size_t i = 0; i < dj->nc; i++)
+		if ((err = prepare_one(dj->m, &dj->dv, &c[i], &dj->p[i])) !=
+		    CS_OK)
+			return err;
+	return CS_OK;
+}
+
+enum cs_err
+notify_digest_apply(struct job_run *r)
+{
+	struct digest_job *dj = r->state;
+	struct store *st = r->st;
+	enum cs_err err;
+
+	if (dj == NULL || dj->new_last == 0)
+		return CS_OK; /* nothing new */
 	/* compare-and-set: a digest of another worker or process that
-	 * covered these events first wins, and this one sends nothing */
-	err = store_call(st, notify_cursor_set, org_id, feed, last,
-	                 ev[k - 1].id, now);
+	 * covered these events since work read the cursor wins, and this
+	 * one sends nothing */
+	err = store_call(st, notify_cursor_set, dj->o.id, dj->dv.feed, dj->last,
+	                 dj->new_last, clock_now());
 	if (err == CS_E_STALE) {
 		log_info("msg=\"digest already sent\" org=%s feed=%s",
-		         o.short_name, feed);
-		err = CS_OK;
-		goto out;
+		         dj->o.short_name, dj->dv.feed);
+		return CS_OK;
 	}
 	if (err != CS_OK)
-		goto out;
-	dv.o = &o;
-	dv.ev = ev;
-	dv.n = k;
-	dv.test = o.notify_test;
-	if ((dv.got = arena_alloc(a, k)) == NULL) {
-		err = CS_E_TOOBIG;
-		goto out;
-	}
-	memset(dv.got, 0, k);
-	for (size_t i = 0; i < nc; i++)
-		if ((err = deliver_one(st, &dv, &c[i])) != CS_OK)
-			goto out;
-	if ((err = record_withheld(st, a, &dv, nc)) != CS_OK)
-		goto out;
+		return err;
+	for (size_t i = 0; i < dj->nc; i++)
+		if ((err = record_one(st, dj->m, &dj->dv, &dj->p[i])) != CS_OK)
+			return err;
+	if ((err = record_withheld(st, dj->a, &dj->dv, dj->nc)) != CS_OK)
+		return err;
 	/* a full digest: the rest of the backlog goes in the next one now,
 	 * not at the next interval */
-	if ((k < n || n == (size_t)cfg->notify_max_events) &&
-	    (err = follow_up(st, a, r)) != CS_OK)
-		goto out;
-	if (err == CS_OK)
-		log_info("msg=digest org=%s feed=%s events=%zu digests=%zu "
-		         "test=%s",
-		         o.short_name, feed, k, dv.sent,
-		         dv.test ? "yes" : "no");
-out:
-	arena_free(a);
-	return err;
+	if (dj->more && (err = follow_up(st, dj->a, r)) != CS_OK)
+		return err;
+	log_info("msg=digest org=%s feed=%s events=%zu digests=%zu test=%s",
+	         dj->o.short_name, dj->dv.feed, dj->dv.n, dj->dv.sent,
+	         dj->dv.test ? "yes" : "no");
+	return CS_OK;
+}
+
+void
+notify_digest_cleanup(struct job_run *r)
+{
+	struct digest_job *dj = r->state;
+
+	if (dj != NULL) {
+		arena_free(dj->m);
+		arena_free(dj->a);
+		free(dj);
+	}
+	r->state = NULL;
 }
 
 enum cs_err

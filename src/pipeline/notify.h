@@ -58,9 +58,14 @@ enum cs_err notify_resend(struct store *st, struct arena *a,
                           int64_t id, int64_t contact_id,
                           struct notification *out, const char **why);
 
-/* The job kind (payload {"org": id, "feed": name[, "by": login]}). */
+/* The job kind (payload {"org": id, "feed": name[, "by": login]}): work
+ * reads the events and composes the digests outside any transaction;
+ * apply moves the cursor by compare-and-set and stores, queues and
+ * records them in the transaction that completes the job. */
 struct job_run;
 bool notify_digest_valid(json_t *payload, const char **why);
+enum cs_err notify_digest_work(struct job_run *r);
 enum cs_err notify_digest_apply(struct job_run *r);
+void notify_digest_cleanup(struct job_run *r);
 
 #endif
