@@ -6,14 +6,16 @@
  * covered. Worker 0 ticks every [notify] tick and enqueues a
  * "notify.digest" job for each pair that is due (its organisation's
  * interval has passed since the pair's last digest and it has events past
- * the cursor) and has no such job pending. The job, in the transaction
- * that completes it, moves the cursor by compare-and-set, queues one
- * digest per contact (digest.h: the contact's language, CSV attached,
- * signed, encrypted when the contact has a key, the TLP rule) and records
- * a notification row per digest, so that a crash neither sends a digest
- * twice nor skips events, and two processes sharing a database cannot
- * both send the same events. A digest carries at most [notify] max_events
- * events and DIGEST_CSV_MAX bytes of CSV; the rest wait for the next one.
+ * the cursor) and has no such job pending. The job composes one digest
+ * per contact outside any transaction (digest.h: the contact's language,
+ * CSV attached, signed, encrypted when the contact has a key, the TLP
+ * rule); then, in the transaction that completes it, it moves the cursor
+ * by compare-and-set from where it read it, queues the digests and
+ * records a notification row per digest, so that a crash neither sends a
+ * digest twice nor skips events, and two processes sharing a database
+ * cannot both send the same events. A digest carries at most [notify]
+ * max_events events and DIGEST_CSV_MAX bytes of CSV; a full one is
+ * followed at once by the next.
  *
  * Events no contact may receive (an organisation without contacts,
  * TLP:AMBER events and no contact with a key) are recorded as a withheld
