@@ -344,10 +344,11 @@ record_withheld(struct store *st, struct arena *a, struct delivery *dv,
                 size_t ncontacts)
 {
 	struct notification nt = {0};
-	const char *reason = ncontacts == 0
-	                         ? "the organisation has no contacts"
-	                         : "TLP:AMBER events and no contact with an "
-	                           "OpenPGP key";
+	const char *reason =
+	    ncontacts == 0 ? "the organisation has no security or abuse "
+	                     "contact"
+	                   : "TLP:AMBER events and no contact with an OpenPGP "
+	                     "key";
 	char idbuf[24];
 	json_t *det;
 	enum cs_err err;
@@ -492,6 +493,17 @@ notify_digest_work(struct job_run *r)
 	store_rollback(st);
 	if (err != CS_OK || n == 0)
 		return err;
+	/* digests are technical: for the security and abuse contacts, not
+	 * management (a handler can resend one to anyone) */
+	{
+		size_t keep = 0;
+
+		for (size_t i = 0; i < dj->nc; i++)
+			if (strcmp(c[i].role, "security") == 0 ||
+			    strcmp(c[i].role, "abuse") == 0)
+				c[keep++] = c[i];
+		dj->nc = keep;
+	}
 	/* the batch: as many as fit in one digest's CSV */
 	if ((lines = arena_alloc(dj->a, sizeof(*lines) * n)) == NULL)
 		return CS_E_TOOBIG;

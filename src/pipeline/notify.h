@@ -17,8 +17,9 @@
  * max_events events and DIGEST_CSV_MAX bytes of CSV; a full one is
  * followed at once by the next.
  *
- * Events no contact may receive (an organisation without contacts,
- * TLP:AMBER events and no contact with a key) are recorded as a withheld
+ * Digests go to the organisation's security and abuse contacts. Events
+ * none of them may receive (no such contact, TLP:AMBER events and no
+ * contact with a key) are recorded as a withheld
  * notification (no address, no mail) that a handler can resend to a
  * contact. In test mode digests go to the team's own address, marked as
  * tests, and the cursor moves as for real ones.

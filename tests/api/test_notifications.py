@@ -244,12 +244,13 @@ def world(srv, sink, keys, team_key, tmp_path_factory):
         ids[short] = r.json()["id"]
         assert h.post(f"/api/v1/orgs/{ids[short]}/assets", json=asset).status_code == 201
     contacts = {}
-    for short, email, lang, key in (
-            ("UNIV", "seguretat@univ.example", "ca", keys["public"]),
-            ("UNIV", "redes@univ.example", "es", None),
-            ("TST", "rssi@tst.example", "fr", None),
-            ("HOSP", "it@hosp.example", "en", None)):
-        body = {"email": email, "role": "security", "language": lang}
+    for short, email, lang, key, role in (
+            ("UNIV", "seguretat@univ.example", "ca", keys["public"], "security"),
+            ("UNIV", "redes@univ.example", "es", None, "abuse"),
+            ("UNIV", "rector@univ.example", "ca", None, "management"),
+            ("TST", "rssi@tst.example", "fr", None, "security"),
+            ("HOSP", "it@hosp.example", "en", None, "abuse")):
+        body = {"email": email, "role": role, "language": lang}
         if key:
             body["pgp_key"] = key
         r = h.post(f"/api/v1/orgs/{ids[short]}/contacts", json=body)
@@ -271,7 +272,9 @@ def test_digests_in_the_contacts_language_with_the_events(world, srv, sink, keys
                                                           tmp_path):
     h, univ = world["h"], world["univ_green"]
     sent = notifications(h, org="UNIV")
+    # the security and abuse contacts; management gets no feed digests
     assert {n["address"] for n in sent} == {"seguretat@univ.example", "redes@univ.example"}
+    assert not mails_to(sink, "rector@univ.example")
     # bounded: no digest carries more than max_events, and together they
     # carry each event once per contact
     assert all(0 < n["events"] <= MAX_EVENTS for n in sent)
@@ -394,6 +397,10 @@ def test_resend(world, srv, sink, keys, team_key, tmp_path):
                       what="the resent digest")
     _, _, body, files = open_mail(raws[-1], tmp_path, team_key["home"])
     assert sum(digest_rows(files[0][1]).values()) == green["events"]
+    # a handler may send it to any contact, management included
+    r = h.post(f"/api/v1/notifications/{green['id']}/resend",
+               json={"contact": c["rector@univ.example"]})
+    assert r.status_code == 201 and r.json()["address"] == "rector@univ.example"
     # to its own contact, without a body
     r = h.post(f"/api/v1/notifications/{green['id']}/resend")
     assert r.status_code == 201, r.text
@@ -413,7 +420,7 @@ def test_resend(world, srv, sink, keys, team_key, tmp_path):
                           json={"contact": "x"}), 400)
     assert_problem(h.post("/api/v1/notifications/999999/resend"), 404)
     audit = srv.admin().get("/api/v1/audit", params={"action": "notification.resend"})
-    assert len(audit.json()["items"]) == 2
+    assert len(audit.json()["items"]) == 3
 
 
 def test_send_now_overrides_never(world, srv, sink, team_key, tmp_path):
