@@ -403,6 +403,21 @@ static const struct directive dirs[] = {
     {"pipeline", "fetch_ca", "CSIRTD_FETCH_CA", T_STR, S(fetch_ca), 0, 0,
      check_oneline,
      "PEM CA bundle HTTPS fetches verify against; empty: the system's"},
+    {"notify", "tick", "CSIRTD_NOTIFY_TICK", T_DUR, N(notify_tick), 1, 3600,
+     NULL,
+     "how often worker 0 looks for organisations whose digest is due "
+     "(0 workers: never)"},
+    {"notify", "max_events", "CSIRTD_NOTIFY_MAX_EVENTS", T_INT,
+     N(notify_max_events), 1, 100000, NULL,
+     "events one digest carries at most; the rest go in the next one"},
+    {"notify", "settle", "CSIRTD_NOTIFY_SETTLE", T_DUR, N(notify_settle), 0,
+     3600, NULL,
+     "events stored less than this long ago wait for the next digest, so "
+     "that one never passes over an event whose transaction commits later"},
+    {"notify", "amber_unencrypted", "CSIRTD_NOTIFY_AMBER_UNENCRYPTED", T_BOOL,
+     N(notify_amber_unencrypted), 0, 0, NULL,
+     "digests carry TLP:AMBER events to contacts without an OpenPGP key "
+     "too (no: only encrypted)"},
     {"auth", "session_idle", "CSIRTD_SESSION_IDLE", T_DUR, N(session_idle), 60,
      30 * 86400, NULL, "a session ends after this long unused"},
     {"auth", "session_max", "CSIRTD_SESSION_MAX", T_DUR, N(session_max), 60,
@@ -474,6 +489,9 @@ config_defaults(struct config *c)
 	c->report_max = 1LL << 30;
 	c->drop_interval = 10;
 	c->fetch_timeout = 300;
+	c->notify_tick = 60;
+	c->notify_max_events = 10000;
+	c->notify_settle = 30;
 	c->session_idle = 8 * 3600;
 	c->session_max = 7 * 86400;
 	c->login_max_failures = 5;

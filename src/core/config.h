@@ -70,6 +70,10 @@ struct config {
 	char fetch[CONFIG_TEXT]; /* FEED[/KIND] URL INTERVAL ... */
 	int64_t fetch_timeout;
 	char fetch_ca[CONFIG_PATH]; /* "" = the system's CA bundle */
+	/* [notify] */
+	int64_t notify_tick, notify_settle;
+	int notify_max_events;
+	bool notify_amber_unencrypted;
 	/* [auth] */
 	int64_t session_idle, session_max, login_window, login_lockout;
 	int login_max_failures, address_max_failures;

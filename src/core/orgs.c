@@ -15,9 +15,20 @@ country_valid(const char *s)
 	                        s[1] >= 'A' && s[1] <= 'Z');
 }
 
+bool
+org_notify_interval_valid(const char *s)
+{
+	return strcmp(s, "immediate") == 0 || strcmp(s, "hourly") == 0 ||
+	       strcmp(s, "daily") == 0 || strcmp(s, "never") == 0;
+}
+
 static void
 validate(const struct org *o, struct verrs *ve)
 {
+	if (o->notify_interval != NULL &&
+	    !org_notify_interval_valid(o->notify_interval))
+		verr_add(ve, "notify_interval",
+		         "must be immediate, hourly, daily or never");
 	if (o->name == NULL || o->name[0] == '\0' ||
 	    !text_is_clean(o->name, 200))
 		verr_add(ve, "name",
@@ -74,11 +85,14 @@ resolve_parent(struct store *st, struct arena *a, struct org *o,
 static json_t *
 org_detail(const struct org *o)
 {
-	return json_pack(
-	    "{s:s,s:s,s:s,s:s,s:s,s:s?}", "name", o->name, "short_name",
-	    o->short_name, "sector", o->sector ? o->sector : "", "country",
-	    o->country ? o->country : "", "languages",
-	    o->languages ? o->languages : "", "parent", o->parent_short);
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s?,s:s,s:b}", "name", o->name,
+	                 "short_name", o->short_name, "sector",
+	                 o->sector ? o->sector : "", "country",
+	                 o->country ? o->country : "", "languages",
+	                 o->languages ? o->languages : "", "parent",
+	                 o->parent_short, "notify_interval",
+	                 o->notify_interval ? o->notify_interval : "daily",
+	                 "notify_test", o->notify_test);
 }
 
 static enum cs_err
@@ -148,7 +162,10 @@ orgs_update(struct store *st, struct arena *a, const struct actor *by,
 	SET(country);
 	SET(languages);
 	SET(notes);
+	SET(notify_interval);
 #undef SET
+	if (p->notify_test >= 0)
+		o.notify_test = p->notify_test != 0;
 	if (p->set_parent)
 		o.parent_short = p->parent;
 	validate(&o, ve);

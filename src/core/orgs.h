@@ -17,9 +17,14 @@
 struct org_patch {
 	const char *name, *short_name, *sector, *country, *languages, *notes;
 	bool set_parent;
-	const char *parent; /* short name; NULL clears */
-	int64_t if_version; /* 0 = no precondition */
+	const char *parent;          /* short name; NULL clears */
+	const char *notify_interval; /* NULL = unchanged */
+	int notify_test;             /* -1 = unchanged, 0, 1 */
+	int64_t if_version;          /* 0 = no precondition */
 };
+
+/* immediate, hourly, daily or never */
+bool org_notify_interval_valid(const char *s);
 
 /* o->parent_short names the parent (or NULL); o is filled on success. */
 enum cs_err orgs_create(struct store *st, struct arena *a,

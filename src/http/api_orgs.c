@@ -29,7 +29,7 @@ languages_json(const char *s)
 static json_t *
 org_json(const struct org *o)
 {
-	return json_pack(
+	json_t *j = json_pack(
 	    "{s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:o,s:o}", "id",
 	    (json_int_t)o->id, "name", o->name, "short_name", o->short_name,
 	    "sector", o->sector, "country", o->country, "languages",
@@ -37,6 +37,12 @@ org_json(const struct org *o)
 	    o->parent_short ? json_string(o->parent_short) : json_null(),
 	    "notes", o->notes, "created_at", json_time(o->created_at),
 	    "updated_at", json_time(o->updated_at));
+
+	json_object_set_new(
+	    j, "notify_interval",
+	    json_string(o->notify_interval ? o->notify_interval : "daily"));
+	json_object_set_new(j, "notify_test", json_boolean(o->notify_test));
+	return j;
 }
 
 static json_t *
@@ -152,9 +158,9 @@ api_orgs_list(struct request *req)
 	reply_page(req, items, n, &p, n >= 2 ? rows[n - 2].id : 0);
 }
 
-static const char *const org_fields[] = {"name",    "short_name", "sector",
-                                         "country", "languages",  "parent",
-                                         "notes",   NULL};
+static const char *const org_fields[] = {
+    "name",   "short_name", "sector",          "country",     "languages",
+    "parent", "notes",      "notify_interval", "notify_test", NULL};
 
 void
 api_orgs_create(struct request *req)
@@ -175,6 +181,8 @@ api_orgs_create(struct request *req)
 	o.languages = field_languages(req, body, &ve);
 	o.parent_short = field_str(body, "parent", false, 64, &ve);
 	o.notes = field_str(body, "notes", false, 20000, &ve);
+	o.notify_interval = field_str(body, "notify_interval", false, 16, &ve);
+	o.notify_test = field_bool(body, "notify_test", &ve) == 1;
 	if (ve.n == 0)
 		err = orgs_create(req_store(req), req->a, &req->actor, &o, &ve);
 	else
@@ -235,6 +243,8 @@ api_orgs_update(struct request *req)
 	p.country = field_str(body, "country", false, 2, &ve);
 	p.languages = field_languages(req, body, &ve);
 	p.notes = field_str(body, "notes", false, 20000, &ve);
+	p.notify_interval = field_str(body, "notify_interval", false, 16, &ve);
+	p.notify_test = field_bool(body, "notify_test", &ve);
 	if (json_object_get(body, "parent") != NULL) {
 		p.set_parent = true;
 		p.parent = field_str(body, "parent", false, 64, &ve);

@@ -35,6 +35,7 @@ static const struct route routes[] = {
     {"POST", "/api/v1/orgs", ACCESS_HANDLER, api_orgs_create},
     {"GET", "/api/v1/orgs/{id}", ACCESS_USER, api_orgs_get},
     {"PATCH", "/api/v1/orgs/{id}", ACCESS_HANDLER, api_orgs_update},
+    {"POST", "/api/v1/orgs/{id}/notify", ACCESS_HANDLER, api_orgs_notify},
     {"GET", "/api/v1/orgs/{id}/contacts", ACCESS_USER, api_contacts_list},
     {"POST", "/api/v1/orgs/{id}/contacts", ACCESS_HANDLER, api_contacts_create},
     {"DELETE", "/api/v1/orgs/{id}/contacts/{cid}", ACCESS_HANDLER,
@@ -103,6 +104,10 @@ static const struct route routes[] = {
     {"GET", "/api/v1/feeds", ACCESS_TEAM, api_feeds_list},
     {"POST", "/api/v1/feeds/{name}/reports", ACCESS_HANDLER, api_feeds_upload},
     {"POST", "/api/v1/pipeline/reload", ACCESS_ADMIN, api_pipeline_reload},
+    {"GET", "/api/v1/notifications", ACCESS_USER, api_notifications_list},
+    {"GET", "/api/v1/notifications/{id}", ACCESS_USER, api_notifications_get},
+    {"POST", "/api/v1/notifications/{id}/resend", ACCESS_HANDLER,
+     api_notifications_resend},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

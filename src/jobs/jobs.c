@@ -12,6 +12,7 @@
 #include "jobs/jobs.h"
 #include "mail/outbound.h"
 #include "pipeline/collect.h"
+#include "pipeline/notify.h"
 #include "pipeline/pipeline.h"
 
 #define PURGE_EVERY 600 /* seconds */
@@ -32,6 +33,9 @@ struct job_kind {
 	/* when the job has failed for good, inside the transaction that
 	 * marks it failed; may be NULL */
 	enum cs_err (*failed)(struct job_run *r);
+	/* releases r->state after every run, whatever happened; may be
+	 * NULL */
+	void (*cleanup)(struct job_run *r);
 };
 
 /* selftest: lets an operator check that workers run and that a job's
@@ -104,11 +108,13 @@ selftest_apply(struct job_run *r)
 }
 
 static const struct job_kind kinds[] = {
-    {"selftest", selftest_valid, selftest_work, selftest_apply, NULL},
+    {"selftest", selftest_valid, selftest_work, selftest_apply, NULL, NULL},
     {"mail.send", mail_send_valid, mail_send_work, mail_send_apply,
-     mail_send_failed},
+     mail_send_failed, NULL},
     {COLLECT_JOB_KIND, collect_job_valid, collect_job_work, collect_job_apply,
-     collect_job_failed},
+     collect_job_failed, NULL},
+    {NOTIFY_JOB, notify_digest_valid, notify_digest_work, notify_digest_apply,
+     NULL, notify_digest_cleanup},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -287,6 +293,21 @@ expire_feeds(struct jobs *j, struct store *st, struct arena *a)
 	}
 }
 
+/* Enqueues the event digests that are due (notify.h). */
+static void
+notify(struct jobs *j, struct store *st, struct arena *a)
+{
+	size_t n = 0;
+	enum cs_err err;
+
+	arena_reset(a);
+	err = notify_tick(st, a, j->cfg.app, clock_now(), &n);
+	if (err != CS_OK)
+		log_warnx("msg=\"notify tick failed\" error=%s",
+		          cs_err_str(err));
+	log_debug("msg=\"notify tick\" enqueued=%zu", n);
+}
+
 static void
 finish(struct jobs *j, const struct job *job, const struct job_kind *k,
        const char *result, double t0)
@@ -341,6 +362,8 @@ run_one(struct jobs *j, struct store *st, struct arena *a)
 			         "lease lost to another worker");
 		err = store_end(st, err);
 	}
+	if (k != NULL && k->cleanup != NULL)
+		k->cleanup(&r);
 	if (err == CS_OK) {
 		json_decref(r.payload);
 		finish(j, &job, k, "ok", t0);
@@ -379,7 +402,7 @@ worker_main(void *arg)
 	struct jobs *j = w->jobs;
 	struct store *st = NULL;
 	struct arena *a = arena_new(128u << 20); /* a mail of 25 MB, twice */
-	time_t last_purge = 0;
+	time_t last_purge = 0, last_notify = 0;
 
 	if (store_open(j->cfg.database, &st) != CS_OK) {
 		log_error("msg=\"job worker cannot open the database\"");
@@ -397,6 +420,11 @@ worker_main(void *arg)
 			arena_reset(a);
 			expire_feeds(j, st, a);
 			last_purge = time(NULL);
+		}
+		if (w->index == 0 && j->cfg.app != NULL &&
+		    time(NULL) - last_notify >= j->cfg.app->notify_tick) {
+			notify(j, st, a);
+			last_notify = time(NULL);
 		}
 		arena_reset(a);
 		if (!run_one(j, st, a))

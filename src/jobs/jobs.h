@@ -12,7 +12,9 @@
  *
  * Kinds are one static table (jobs.c). Periodic housekeeping (purging
  * expired sessions, idempotency keys and throttles; deleting each feed's
- * reports and events older than [pipeline] retention) runs on worker 0.
+ * reports and events older than [pipeline] retention) and the event digest
+ * tick (enqueueing the due "notify.digest" jobs, pipeline/notify.h) run
+ * on worker 0.
  */
 #ifndef CS_JOBS_H
 #define CS_JOBS_H
@@ -41,6 +43,8 @@ struct job_run {
 	const struct config *app;
 	struct pipeline *pipeline;     /* the server's; may be NULL */
 	struct constituency_index *ci; /* the server's lookup index */
+	void *state; /* what work() prepared for apply(); the kind's cleanup
+	                releases it */
 };
 
 struct jobs_config {

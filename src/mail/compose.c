@@ -444,6 +444,9 @@ set_headers(GMimeMessage *msg, const struct compose_in *in, const char **why)
 	if (in->auto_replied)
 		g_mime_object_set_header(obj, "Auto-Submitted", "auto-replied",
 		                         NULL);
+	else if (in->auto_generated)
+		g_mime_object_set_header(obj, "Auto-Submitted",
+		                         "auto-generated", NULL);
 	return CS_OK;
 }
 

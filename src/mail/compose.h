@@ -44,6 +44,8 @@ struct compose_in {
 	const char *sign_fpr; /* the team key's fingerprint, NULL: unsigned */
 	const char *const *encrypt_keys; /* armoured public keys, or NULL */
 	size_t n_encrypt_keys; /* > 0: encrypted (and signed if sign_fpr) */
+	bool auto_generated;   /* adds Auto-Submitted: auto-generated (RFC
+	                          3834), unless auto_replied */
 };
 
 /* Builds the whole message (headers and body, CRLF line ends) into the

@@ -59,6 +59,12 @@ outbound_team_fpr(void)
 	return team_fpr;
 }
 
+const char *
+outbound_team_public(void)
+{
+	return team_fpr[0] ? team_public : NULL;
+}
+
 /* Replaces each {name} of text by its value; unknown names stay. */
 static const char *
 fill(struct arena *a, const char *text, const char *const *vars, size_t n)
@@ -141,9 +147,9 @@ make_message_id(struct arena *a, const char *team_email)
 }
 
 enum cs_err
-outbound_queue_txn(struct store *st, struct arena *a, const struct config *cfg,
-                   const struct actor *by, const struct outgoing *o,
-                   struct mail *out, const char **why)
+outbound_compose(struct arena *a, const struct config *cfg,
+                 const struct outgoing *o, struct outbound_msg *out,
+                 const char **why)
 {
 	const char *to[1] = {o->to}, *keys[2] = {o->encrypt_key, team_public};
 	struct compose_in in = {
@@ -161,31 +167,47 @@ outbound_queue_txn(struct store *st, struct arena *a, const struct config *cfg,
 	    .auto_replied = o->auto_replied,
 	    .sign_fpr = team_fpr[0] ? team_fpr : NULL,
 	    .encrypt_keys = o->encrypt_key ? keys : NULL,
-	    .n_encrypt_keys = o->encrypt_key ? (team_public ? 2 : 1) : 0,
+	    .n_encrypt_keys =
+	        o->encrypt_key
+	            ? (team_public && o->encrypt_key != team_public ? 2 : 1)
+	            : 0,
+	    .attachments = o->attachments,
+	    .n_attachments = o->n_attachments,
+	    .auto_generated = o->auto_generated,
 	};
-	char sha[SECRET_SHA256_HEX], idbuf[24], *raw, *payload;
-	size_t len;
+
+	memset(out, 0, sizeof(*out));
+	if ((in.message_id = make_message_id(a, cfg->team_email)) == NULL)
+		return CS_E_TOOBIG;
+	out->message_id = in.message_id;
+	out->date = in.date;
+	return compose_mail(a, &in, &out->raw, &out->len, why);
+}
+
+enum cs_err
+outbound_store_txn(struct store *st, struct arena *a, const struct config *cfg,
+                   const struct actor *by, const struct outgoing *o,
+                   const struct outbound_msg *msg, struct mail *out)
+{
+	char sha[SECRET_SHA256_HEX], idbuf[24], *payload;
 	struct artefact f;
 	struct job j = {0};
 	json_t *d;
 	int64_t job_id;
 	enum cs_err err;
 
-	in.message_id = make_message_id(a, cfg->team_email);
-	if ((err = compose_mail(a, &in, &raw, &len, why)) != CS_OK)
-		return err;
-	sha256_hex(raw, len, sha);
+	sha256_hex(msg->raw, msg->len, sha);
 	f = (struct artefact){.sha256 = sha,
-	                      .size = (int64_t)len,
+	                      .size = (int64_t)msg->len,
 	                      .content_type = "message/rfc822",
-	                      .data = (const unsigned char *)raw,
-	                      .created_at = in.date};
+	                      .data = (const unsigned char *)msg->raw,
+	                      .created_at = msg->date};
 	if ((err = store_call(st, artefact_put, &f)) != CS_OK)
 		return err;
 	memset(out, 0, sizeof(*out));
 	out->direction = "out";
 	out->state = "queued";
-	out->message_id = in.message_id;
+	out->message_id = msg->message_id;
 	out->in_reply_to = o->in_reply_to ? o->in_reply_to : "";
 	out->sender = cfg->team_email;
 	out->recipients = o->to;
@@ -200,7 +222,7 @@ outbound_queue_txn(struct store *st, struct arena *a, const struct config *cfg,
 	out->signature = team_fpr[0] ? "good" : "none";
 	out->signer = team_fpr;
 	out->created_by = by->name;
-	out->created_at = in.date;
+	out->created_at = msg->date;
 	if (out->raw_sha256 == NULL)
 		return CS_E_TOOBIG;
 	if ((err = store_call(st, mail_put, out, &out->id)) != CS_OK)
@@ -209,7 +231,7 @@ outbound_queue_txn(struct store *st, struct arena *a, const struct config *cfg,
 	j.kind = "mail.send";
 	j.payload = payload = json_dumps(d, JSON_COMPACT);
 	j.max_attempts = cfg->job_max_attempts;
-	j.created_at = j.run_after = in.date;
+	j.created_at = j.run_after = msg->date;
 	json_decref(d);
 	if (j.payload == NULL)
 		return CS_E_INTERNAL;
@@ -219,12 +241,25 @@ outbound_queue_txn(struct store *st, struct arena *a, const struct config *cfg,
 		return err;
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)out->id);
 	d = json_pack("{s:s,s:s,s:b,s:b}", "to", o->to, "message_id",
-	              in.message_id, "signed", team_fpr[0] != '\0', "encrypted",
-	              o->encrypt_key != NULL);
-	err = audit_append(st, a, in.date, by->name, "mail.queue", "mail",
+	              msg->message_id, "signed", team_fpr[0] != '\0',
+	              "encrypted", o->encrypt_key != NULL);
+	err = audit_append(st, a, msg->date, by->name, "mail.queue", "mail",
 	                   idbuf, d);
 	json_decref(d);
 	return err;
+}
+
+enum cs_err
+outbound_queue_txn(struct store *st, struct arena *a, const struct config *cfg,
+                   const struct actor *by, const struct outgoing *o,
+                   struct mail *out, const char **why)
+{
+	struct outbound_msg msg;
+	enum cs_err err;
+
+	if ((err = outbound_compose(a, cfg, o, &msg, why)) != CS_OK)
+		return err;
+	return outbound_store_txn(st, a, cfg, by, o, &msg, out);
 }
 
 bool

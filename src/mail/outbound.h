@@ -19,6 +19,7 @@
 
 #include "core/config.h"
 #include "core/users.h"
+#include "mail/compose.h"
 #include "store/store.h"
 
 #define MAIL_LANGUAGES "en,es,ca,eu,fr"
@@ -28,6 +29,9 @@
 enum cs_err outbound_init(const struct config *cfg, char *why, size_t n);
 /* The team key's fingerprint, "" when mail is not signed. */
 const char *outbound_team_fpr(void);
+/* The team's armoured public key, NULL when mail is not signed. Mail
+ * encrypted to it alone (the team writing to itself) is encrypted once. */
+const char *outbound_team_public(void);
 
 /* A template of src/mail/templates/<language>.json filled with vars
  * (name, value pairs); unknown languages fall back to English. NULL when
@@ -48,7 +52,32 @@ struct outgoing {
 	bool auto_replied;
 	const char *encrypt_key; /* armoured public key, or NULL */
 	int64_t incident_id, thread_id, report_id, entry_id; /* 0 = none */
+	const struct compose_attachment *attachments;        /* may be NULL */
+	size_t n_attachments;
+	bool auto_generated; /* a message no one wrote (a digest) */
 };
+
+/* A composed message: its exact bytes, ready to be stored. */
+struct outbound_msg {
+	const char *message_id; /* without < > */
+	char *raw;
+	size_t len;
+	int64_t date;
+};
+
+/* Composes o (signed; encrypted to o->encrypt_key and the team key) into
+ * the arena, outside any transaction: gpg's work. CS_E_INVAL with *why for
+ * what cannot be composed. */
+enum cs_err outbound_compose(struct arena *a, const struct config *cfg,
+                             const struct outgoing *o, struct outbound_msg *out,
+                             const char **why);
+/* Stores a message composed from o and queues its sending, inside the
+ * caller's write transaction (audited as mail.queue). */
+enum cs_err outbound_store_txn(struct store *st, struct arena *a,
+                               const struct config *cfg, const struct actor *by,
+                               const struct outgoing *o,
+                               const struct outbound_msg *msg,
+                               struct mail *out);
 
 /* Composes o, stores it and queues its sending, inside the caller's write
  * transaction. CS_E_INVAL with *why for what cannot be composed. */

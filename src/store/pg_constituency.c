@@ -24,7 +24,7 @@ lookup_ok(const char *s)
 #define ORG_COLS                                                               \
 	"o.id, o.parent_id, o.name, o.short_name, o.sector, o.country, "       \
 	"o.languages, o.notes, p.short_name, o.version, o.created_at, "        \
-	"o.updated_at"
+	"o.updated_at, o.notify_interval, o.notify_test"
 
 static void
 read_org(struct pg *p, struct arena *a, struct pgstmt *q, struct org *o)
@@ -41,6 +41,8 @@ read_org(struct pg *p, struct arena *a, struct pgstmt *q, struct org *o)
 	o->version = pg_col_i64(q, 9);
 	o->created_at = pg_col_i64(q, 10);
 	o->updated_at = pg_col_i64(q, 11);
+	o->notify_interval = pg_col_str(p, a, q, 12);
+	o->notify_test = pg_col_i64(q, 13) != 0;
 }
 
 enum cs_err
@@ -49,8 +51,9 @@ pg_org_put(struct store *st, const struct org *o, int64_t *id_out)
 	struct pg *p = PG(st);
 	struct pgstmt *q = pg_prep(
 	    p, "INSERT INTO org (name, short_name, sector, country, languages, "
-	       "parent_id, notes, created_at, updated_at) VALUES ($1, $2, $3, "
-	       "$4, $5, $6, $7, $8, $8) RETURNING id");
+	       "parent_id, notes, created_at, updated_at, notify_interval, "
+	       "notify_test) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, "
+	       "coalesce($9, 'daily'), $10) RETURNING id");
 	enum cs_err err;
 
 	if (q == NULL)
@@ -63,6 +66,8 @@ pg_org_put(struct store *st, const struct org *o, int64_t *id_out)
 	pg_bind_time(q, 6, o->parent_id);
 	pg_bind_str(q, 7, o->notes ? o->notes : "");
 	pg_bind_i64(q, 8, o->created_at);
+	pg_bind_str(q, 9, o->notify_interval);
+	pg_bind_i64(q, 10, o->notify_test);
 	if ((err = pg_row_begin(p, q, "org_put")) != CS_OK)
 		return err;
 	*id_out = pg_col_i64(q, 0);
@@ -139,8 +144,9 @@ pg_org_update(struct store *st, const struct org *o, int64_t now)
 	struct pgstmt *q = pg_prep(
 	    p, "UPDATE org SET name = $2, short_name = $3, sector = $4, "
 	       "country = $5, languages = $6, parent_id = $7, notes = $8, "
-	       "updated_at = $9, version = version + 1 WHERE id = $1 AND "
-	       "version = $10");
+	       "updated_at = $9, version = version + 1, notify_interval = "
+	       "coalesce($11, notify_interval), notify_test = $12 WHERE id = "
+	       "$1 AND version = $10");
 	struct pgstmt *e;
 	enum cs_err err;
 
@@ -156,6 +162,8 @@ pg_org_update(struct store *st, const struct org *o, int64_t now)
 	pg_bind_str(q, 8, o->notes);
 	pg_bind_i64(q, 9, now);
 	pg_bind_i64(q, 10, o->version);
+	pg_bind_str(q, 11, o->notify_interval);
+	pg_bind_i64(q, 12, o->notify_test);
 	if ((err = pg_run(p, q, "org_update")) != CS_OK)
 		return err;
 	if (p->last_changes == 1)

@@ -11,7 +11,7 @@
 #define ORG_COLS                                                               \
 	"o.id, o.parent_id, o.name, o.short_name, o.sector, o.country, "       \
 	"o.languages, o.notes, p.short_name, o.version, o.created_at, "        \
-	"o.updated_at"
+	"o.updated_at, o.notify_interval, o.notify_test"
 
 static void
 read_org(struct sq *s, struct arena *a, sqlite3_stmt *q, struct org *o)
@@ -28,6 +28,8 @@ read_org(struct sq *s, struct arena *a, sqlite3_stmt *q, struct org *o)
 	o->version = sq_col_i64(q, 9);
 	o->created_at = sq_col_i64(q, 10);
 	o->updated_at = sq_col_i64(q, 11);
+	o->notify_interval = sq_col_str(s, a, q, 12);
+	o->notify_test = sq_col_i64(q, 13) != 0;
 }
 
 enum cs_err
@@ -36,8 +38,9 @@ sq_org_put(struct store *st, const struct org *o, int64_t *id_out)
 	struct sq *s = SQ(st);
 	sqlite3_stmt *q = sq_prep(
 	    s, "INSERT INTO org (name, short_name, sector, country, languages, "
-	       "parent_id, notes, created_at, updated_at) VALUES (?1, ?2, ?3, "
-	       "?4, ?5, ?6, ?7, ?8, ?8)");
+	       "parent_id, notes, created_at, updated_at, notify_interval, "
+	       "notify_test) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, "
+	       "coalesce(?9, 'daily'), ?10)");
 	enum cs_err err;
 
 	if (q == NULL)
@@ -50,6 +53,8 @@ sq_org_put(struct store *st, const struct org *o, int64_t *id_out)
 	sq_bind_time(q, 6, o->parent_id);
 	sq_bind_str(q, 7, o->notes ? o->notes : "");
 	sqlite3_bind_int64(q, 8, o->created_at);
+	sq_bind_str(q, 9, o->notify_interval);
+	sqlite3_bind_int(q, 10, o->notify_test);
 	if ((err = sq_run(s, q, "org_put")) == CS_OK)
 		*id_out = sqlite3_last_insert_rowid(s->db);
 	return err;
@@ -112,8 +117,9 @@ sq_org_update(struct store *st, const struct org *o, int64_t now)
 	sqlite3_stmt *q = sq_prep(
 	    s, "UPDATE org SET name = ?2, short_name = ?3, sector = ?4, "
 	       "country = ?5, languages = ?6, parent_id = ?7, notes = ?8, "
-	       "updated_at = ?9, version = version + 1 WHERE id = ?1 AND "
-	       "version = ?10");
+	       "updated_at = ?9, version = version + 1, notify_interval = "
+	       "coalesce(?11, notify_interval), notify_test = ?12 WHERE id = "
+	       "?1 AND version = ?10");
 	sqlite3_stmt *e;
 	enum cs_err err;
 
@@ -129,6 +135,8 @@ sq_org_update(struct store *st, const struct org *o, int64_t now)
 	sq_bind_str(q, 8, o->notes);
 	sqlite3_bind_int64(q, 9, now);
 	sqlite3_bind_int64(q, 10, o->version);
+	sq_bind_str(q, 11, o->notify_interval);
+	sqlite3_bind_int(q, 12, o->notify_test);
 	if ((err = sq_run(s, q, "org_update")) != CS_OK)
 		return err;
 	if (sqlite3_changes(s->db) == 1)

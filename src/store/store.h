@@ -26,7 +26,7 @@
 #include "core/err.h"
 #include "core/incident.h"
 
-#define STORE_OPS_VERSION 11
+#define STORE_OPS_VERSION 12
 
 enum role {
 	ROLE_ADMIN,
@@ -109,6 +109,10 @@ struct org {
 	const char *name, *short_name, *sector, *country, *languages, *notes;
 	const char *parent_short; /* read only: the parent's short name */
 	int64_t version, created_at, updated_at;
+	/* digests (version 12): immediate, hourly, daily, never; test mode
+	 * sends them to the team instead */
+	const char *notify_interval; /* NULL on put: daily */
+	bool notify_test;
 };
 
 struct contact {
@@ -354,6 +358,33 @@ struct event_filter {
 struct feed_malformed {
 	int64_t line;
 	const char *reason;
+};
+
+/* event notifications (version 12) */
+struct notification {
+	int64_t id, org_id;
+	int64_t contact_id;    /* 0: none (a given address, or the contact is
+	                          gone) */
+	const char *org_short; /* read only */
+	const char *address, *language, *feed;
+	int64_t first_event, last_event, events; /* ids and count mailed */
+	bool test;
+	int64_t mail_id, resent_from; /* 0 = none */
+	const char *mail_state; /* read only: queued, sent, failed; NULL when
+	                           the mail is gone */
+	const char *created_by;
+	int64_t created_at;
+};
+
+struct notification_filter {
+	int64_t org_id;   /* 0 = any */
+	const char *feed; /* NULL = any */
+};
+
+/* An organisation and feed with events its digests have not covered. */
+struct notify_due {
+	int64_t org_id;
+	const char *feed;
 };
 
 struct store;
@@ -741,6 +772,51 @@ struct store_ops {
 	enum cs_err (*feed_expire)(struct store *, const char *feed,
 	                           int64_t before, int64_t *reports_out,
 	                           int64_t *events_out);
+
+	/* ---- version 12: event notifications ---- */
+	/* (organisation, feed) pairs that have events to notify: notify set,
+	 * not TLP:RED, id past the pair's cursor, stored at or before
+	 * settled. With org_id 0, of every organisation whose interval is not
+	 * never and whose last digest of the feed is at least its interval
+	 * old (immediate: any age; no digest yet: due); with org_id > 0, of
+	 * that organisation whatever its interval. In (org, feed) order, at
+	 * most p->limit after none (p->after unused). */
+	enum cs_err (*notify_due)(struct store *, struct arena *, int64_t now,
+	                          int64_t settled, int64_t org_id,
+	                          const struct page *p,
+	                          struct notify_due **items_out, size_t *n_out);
+	/* the pair's cursor; 0 and 0 when it has none yet */
+	enum cs_err (*notify_cursor_get)(struct store *, int64_t org_id,
+	                                 const char *feed, int64_t *last_out,
+	                                 int64_t *sent_at_out);
+	/* compare-and-set: moves the cursor to last only while it is expect
+	 * (0: no cursor yet); CS_E_STALE when another digest moved it */
+	enum cs_err (*notify_cursor_set)(struct store *, int64_t org_id,
+	                                 const char *feed, int64_t expect,
+	                                 int64_t last, int64_t sent_at);
+	/* The organisation's events of the feed to notify (notify set, not
+	 * TLP:RED) with after < id <= upto (upto 0: no bound) stored at or
+	 * before settled (0: any), in id order, at most limit. */
+	enum cs_err (*notify_events)(struct store *, struct arena *,
+	                             int64_t org_id, const char *feed,
+	                             int64_t after, int64_t upto,
+	                             int64_t settled, int64_t limit,
+	                             struct event_row **items_out,
+	                             size_t *n_out);
+	enum cs_err (*notification_put)(struct store *,
+	                                const struct notification *,
+	                                int64_t *id_out);
+	enum cs_err (*notification_get)(struct store *, struct arena *,
+	                                int64_t id, struct notification *out);
+	/* newest first */
+	enum cs_err (*notification_list)(struct store *, struct arena *,
+	                                 const struct notification_filter *,
+	                                 const struct page *,
+	                                 struct notification **items_out,
+	                                 size_t *n_out);
+	/* whether a job of this kind and payload text is queued or running */
+	enum cs_err (*job_pending)(struct store *, const char *kind,
+	                           const char *payload, bool *pending_out);
 };
 
 /* Every backend starts its connection struct with this. */

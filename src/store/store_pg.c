@@ -26,6 +26,7 @@
 
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "store/notify_int.h"
 #include "store/pg_int.h"
 
 #define MIGR_MAX 256
@@ -741,4 +742,12 @@ const struct store_ops store_pg_ops = {
     .feed_malformed_add = pg_feed_malformed_add,
     .feed_malformed_list = pg_feed_malformed_list,
     .feed_expire = pg_feed_expire,
+    .notify_due = pg_notify_due,
+    .notify_cursor_get = pg_notify_cursor_get,
+    .notify_cursor_set = pg_notify_cursor_set,
+    .notify_events = pg_notify_events,
+    .notification_put = pg_notification_put,
+    .notification_get = pg_notification_get,
+    .notification_list = pg_notification_list,
+    .job_pending = pg_job_pending,
 };

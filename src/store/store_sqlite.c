@@ -17,6 +17,7 @@
 
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "store/notify_int.h"
 #include "store/sqlite_int.h"
 
 #define MIGR_MAX 256
@@ -515,4 +516,12 @@ const struct store_ops store_sqlite_ops = {
     .feed_malformed_add = sq_feed_malformed_add,
     .feed_malformed_list = sq_feed_malformed_list,
     .feed_expire = sq_feed_expire,
+    .notify_due = sq_notify_due,
+    .notify_cursor_get = sq_notify_cursor_get,
+    .notify_cursor_set = sq_notify_cursor_set,
+    .notify_events = sq_notify_events,
+    .notification_put = sq_notification_put,
+    .notification_get = sq_notification_get,
+    .notification_list = sq_notification_list,
+    .job_pending = sq_job_pending,
 };
