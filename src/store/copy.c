@@ -55,6 +55,7 @@ static const char *const tables[] = {
     "mail_attachment",
     "report_attachment",
     "feed_report",
+    "feed_field",
     "feed_malformed",
     "feed_event",
     "notification",

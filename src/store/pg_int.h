@@ -29,6 +29,8 @@
 
 #include <libpq-fe.h>
 
+#include "store/event_pack.h"
+
 #include "store/store.h"
 
 #define PG_NSTMT  256
@@ -55,6 +57,7 @@ struct pg {
 	char err[256];
 	struct pgstmt cache[PG_NSTMT];
 	int ncache;
+	struct event_dict *dict; /* pg_events.c: one report's codes */
 };
 
 static inline struct pg *

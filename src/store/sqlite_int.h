@@ -19,6 +19,7 @@
 
 #include <sqlite3.h>
 
+#include "store/event_pack.h"
 #include "store/store.h"
 
 #define NSTMT   256
@@ -36,6 +37,9 @@ struct sq {
 		sqlite3_stmt *stmt;
 	} cache[NSTMT];
 	int ncache;
+	struct event_dict *dict; /* sqlite_events.c: one report's codes */
+	uint8_t *pack;           /* sqlite_events.c: one packed line */
+	size_t pack_cap;
 };
 
 static inline struct sq *

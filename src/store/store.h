@@ -337,7 +337,8 @@ struct stored_event {
 struct event_row {
 	int64_t id, report_id, org_id, stored_at;
 	const char *feed, *tlp, *org_short; /* org_short NULL without org */
-	const char *data;
+	const char *data; /* the IntelMQ line, NUL-terminated */
+	size_t data_len;
 	bool notify;
 };
 

@@ -186,6 +186,8 @@ sq_close(struct store *st)
 	for (int i = 0; i < s->ncache; i++)
 		sqlite3_finalize(s->cache[i].stmt);
 	sqlite3_close(s->db);
+	event_dict_free(s->dict);
+	free(s->pack);
 	free(s);
 }
 
