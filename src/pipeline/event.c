@@ -288,6 +288,16 @@ event_time_parse(const char *s, size_t n, int64_t *out)
 	return *out >= EVENT_TIME_MIN && *out <= EVENT_TIME_MAX;
 }
 
+/* v as n decimal digits, zero-padded */
+static void
+put_digits(char *out, int v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		out[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 void
 event_time_format(int64_t t, char out[26])
 {
@@ -298,18 +308,20 @@ event_time_format(int64_t t, char out[26])
 		tt = (time_t)(t < EVENT_TIME_MIN ? EVENT_TIME_MIN
 		                                 : EVENT_TIME_MAX);
 	gmtime_r(&tt, &tm);
-	/* %Y does not pad years before 1000; the clamp above bounds every
-	 * field, the wider buffer only quiets the compiler */
-	{
-		char buf[64];
-
-		snprintf(buf, sizeof(buf),
-		         "%04d-%02d-%02dT%02d:%02d:%02d+00:00",
-		         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		         tm.tm_hour, tm.tm_min, tm.tm_sec);
-		memcpy(out, buf, 25);
-		out[25] = '\0';
-	}
+	/* by hand: this runs for every event written; the clamp above keeps
+	 * the year within four digits */
+	put_digits(out, tm.tm_year + 1900, 4);
+	out[4] = '-';
+	put_digits(out + 5, tm.tm_mon + 1, 2);
+	out[7] = '-';
+	put_digits(out + 8, tm.tm_mday, 2);
+	out[10] = 'T';
+	put_digits(out + 11, tm.tm_hour, 2);
+	out[13] = ':';
+	put_digits(out + 14, tm.tm_min, 2);
+	out[16] = ':';
+	put_digits(out + 17, tm.tm_sec, 2);
+	memcpy(out + 19, "+00:00", 7);
 }
 
 static bool
@@ -733,9 +745,39 @@ static void
 tb_int(struct textbuf *t, int64_t v)
 {
 	char b[24];
-	int n = snprintf(b, sizeof(b), "%lld", (long long)v);
+	size_t n = sizeof(b);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
 
-	tb_put(t, b, (size_t)n);
+	do {
+		b[--n] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		b[--n] = '-';
+	tb_put(t, b + n, sizeof(b) - n);
+}
+
+/* An IPv4 address as ip_format() writes it, without printf. */
+static void
+tb_ipv4(struct textbuf *t, const struct ip_addr *a)
+{
+	char b[17];
+	size_t n = 0;
+
+	b[n++] = '"';
+	for (int i = 0; i < 4; i++) {
+		unsigned v = a->b[i];
+
+		if (i > 0)
+			b[n++] = '.';
+		if (v >= 100)
+			b[n++] = (char)('0' + v / 100);
+		if (v >= 10)
+			b[n++] = (char)('0' + v / 10 % 10);
+		b[n++] = (char)('0' + v % 10);
+	}
+	b[n++] = '"';
+	tb_put(t, b, n);
 }
 
 static bool
@@ -790,13 +832,13 @@ tb_extra(struct textbuf *t, const struct extra_value *x)
 static bool
 extra_shadows_field(const struct event *ev, const char *key)
 {
-	enum event_field f;
-	char name[EVENT_VALUE_MAX];
-
 	if (key[0] != 's' && key[0] != 'p')
 		return false;
-	snprintf(name, sizeof(name), "extra.%s", key);
-	return event_field_lookup(name, &f) && event_has(ev, f);
+	/* the typed fields named "extra.<key>" */
+	for (int f = EF_SEVERITY; f <= EF_PRODUCT_VULNERABILITIES; f++)
+		if (strcmp(fields[f].name + 6, key) == 0)
+			return event_has(ev, (enum event_field)f);
+	return false;
 }
 
 enum cs_err
@@ -834,12 +876,18 @@ event_to_text(const struct event *ev, char *out, size_t cap, size_t *len_out)
 			                  buf);
 			tb_str(&t, buf);
 			break;
-		case ET_IP:
-			ip_format(f == EF_SOURCE_IP ? &ev->source_ip
-			                            : &ev->dest_ip,
-			          buf, sizeof(buf));
+		case ET_IP: {
+			const struct ip_addr *a =
+			    f == EF_SOURCE_IP ? &ev->source_ip : &ev->dest_ip;
+
+			if (a->family == 4) {
+				tb_ipv4(&t, a);
+				break;
+			}
+			ip_format(a, buf, sizeof(buf));
 			tb_str(&t, buf);
 			break;
+		}
 		case ET_NETWORK:
 			cidr_format(&ev->source_network, buf, sizeof(buf));
 			tb_str(&t, buf);
