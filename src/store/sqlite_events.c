@@ -243,6 +243,9 @@ sq_event_append(struct store *st, int64_t report_id, const char *feed,
 	/* the dictionary as committed: this transaction is the only writer */
 	if ((err = dict_load(s, report_id)) != CS_OK)
 		return err;
+	sqlite3_bind_int64(q, 1, report_id);
+	sqlite3_bind_text(q, 3, feed, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 13, stored_at);
 	for (size_t i = 0; i < n; i++) {
 		const struct stored_event *e = &ev[i];
 		size_t plen;
@@ -261,14 +264,12 @@ sq_event_append(struct store *st, int64_t report_id, const char *feed,
 			sqlite3_bind_blob(q, 12, s->pack, (int)plen,
 			                  SQLITE_STATIC);
 		}
-		/* the statement keeps its bindings between rows: every
-		 * parameter but the line is bound on every row */
-		sqlite3_bind_int64(q, 1, report_id);
+		/* the statement keeps its bindings between rows: what is the
+		 * same for the whole batch is bound once, before the loop */
 		if (e->org_id > 0)
 			sqlite3_bind_int64(q, 2, e->org_id);
 		else
 			sqlite3_bind_null(q, 2);
-		sqlite3_bind_text(q, 3, feed, -1, SQLITE_STATIC);
 		if (e->has_time)
 			sqlite3_bind_int64(q, 4, e->time_source);
 		else
@@ -285,9 +286,9 @@ sq_event_append(struct store *st, int64_t report_id, const char *feed,
 		sq_bind_str(q, 7, e->taxonomy);
 		sq_bind_str(q, 8, e->type);
 		sq_bind_str(q, 9, e->identifier);
-		sqlite3_bind_text(q, 10, e->tlp, -1, SQLITE_STATIC);
+		if (i == 0 || e->tlp != ev[i - 1].tlp)
+			sqlite3_bind_text(q, 10, e->tlp, -1, SQLITE_STATIC);
 		sqlite3_bind_int(q, 11, e->notify);
-		sqlite3_bind_int64(q, 13, stored_at);
 		rc = sqlite3_step(q);
 		sqlite3_reset(q);
 		if (rc != SQLITE_DONE) {
