@@ -418,6 +418,11 @@ pg_event_append(struct store *st, int64_t report_id, const char *feed,
 		snprintf(p->err, sizeof(p->err), "event_append: out of memory");
 		return CS_E_TOOBIG;
 	}
+	/* new codes go in before the rows using them */
+	if ((err = dict_save(p, report_id)) != CS_OK) {
+		free(c.b);
+		return err;
+	}
 	res = PQexec(p->conn,
 	             "COPY feed_event (report_id, org_id, feed, time_source, "
 	             "source_ip, source_asn, taxonomy, type, identifier, tlp, "
@@ -441,7 +446,7 @@ pg_event_append(struct store *st, int64_t report_id, const char *feed,
 			err = pg_error(p, res, "event_append");
 		PQclear(res);
 	}
-	return err == CS_OK ? dict_save(p, report_id) : err;
+	return err;
 }
 
 #define EVENT_COLS                                                             \

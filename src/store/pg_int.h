@@ -30,7 +30,6 @@
 #include <libpq-fe.h>
 
 #include "store/event_pack.h"
-
 #include "store/store.h"
 
 #define PG_NSTMT  256

@@ -240,7 +240,9 @@ sq_event_append(struct store *st, int64_t report_id, const char *feed,
 		return CS_E_DB;
 	if (n == 0)
 		return CS_OK;
-	/* the dictionary as committed: this transaction is the only writer */
+	/* the dictionary as committed: a write transaction is the only
+	 * writer (outside one, codes still go in before the rows using
+	 * them, so no row ever names a code that is not stored) */
 	if ((err = dict_load(s, report_id)) != CS_OK)
 		return err;
 	sqlite3_bind_int64(q, 1, report_id);
@@ -263,6 +265,11 @@ sq_event_append(struct store *st, int64_t report_id, const char *feed,
 			           s->pack_cap, &plen);
 			sqlite3_bind_blob(q, 12, s->pack, (int)plen,
 			                  SQLITE_STATIC);
+			/* new codes go in before the first row using them */
+			if (event_dict_count(s->dict) >
+			        event_dict_saved(s->dict) &&
+			    (err = dict_save(s, report_id)) != CS_OK)
+				goto fail;
 		}
 		/* the statement keeps its bindings between rows: what is the
 		 * same for the whole batch is bound once, before the loop */
@@ -293,12 +300,12 @@ sq_event_append(struct store *st, int64_t report_id, const char *feed,
 		sqlite3_reset(q);
 		if (rc != SQLITE_DONE) {
 			err = sq_db_error(s, "event_append");
-			sqlite3_clear_bindings(q);
-			return err;
+			goto fail;
 		}
 	}
+fail:
 	sqlite3_clear_bindings(q);
-	return dict_save(s, report_id);
+	return err;
 }
 
 #define EVENT_COLS                                                             \
