@@ -3,10 +3,10 @@
  *
  * One sqlite3 connection per struct store, opened in WAL mode with foreign
  * keys on, a busy timeout and synchronous=FULL (a commit that returned is on
- * disk); a new database gets 8 KiB pages. Statements are prepared once per connection and cached by the
- * address of their SQL text, which is always a string literal of this file.
- * Write transactions use BEGIN IMMEDIATE so two writers never deadlock on a
- * lock upgrade.
+ * disk); a new database gets 8 KiB pages. Statements are prepared once per
+ * connection and cached by the address of their SQL text, which is always a
+ * string literal of this file. Write transactions use BEGIN IMMEDIATE so two
+ * writers never deadlock on a lock upgrade.
  */
 #include <pthread.h>
 #include <stdio.h>
