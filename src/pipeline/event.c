@@ -127,14 +127,29 @@ event_batch_used(const struct event_batch *b)
 	return arena_used(b->arena);
 }
 
+/* A hash of n bytes, eight at a time (a multiply-xorshift mix; the
+ * table is per batch and probing compares the bytes, so it only has to
+ * spread well and be quick). */
 static uint32_t
-fnv1a(const char *s, size_t n)
+hash_bytes(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
+	uint64_t h = 0x9e3779b97f4a7c15u ^ n, w;
+	size_t i = 0;
 
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdu;
+		h ^= h >> 32;
+	}
+	if (i < n) {
+		w = 0;
+		memcpy(&w, s + i, n - i);
+		h = (h ^ w) * 0xff51afd7ed558ccdu;
+	}
+	h ^= h >> 29;
+	h *= 0xc4ceb9fe1a85ec53u;
+	h ^= h >> 32;
+	return (uint32_t)h;
 }
 
 const char *
@@ -146,7 +161,7 @@ event_batch_intern(struct event_batch *b, const char *s, size_t n)
 
 	if (n > UINT32_MAX)
 		return NULL;
-	h = fnv1a(s, n);
+	h = hash_bytes(s, n);
 	for (i = h & (INTERN_SLOTS - 1);; i = (i + 1) & (INTERN_SLOTS - 1)) {
 		struct intern_slot *sl = &b->slots[i];
 
@@ -709,61 +724,92 @@ tb_put(struct textbuf *t, const char *s, size_t n)
 	t->n += n;
 }
 
-/* Bytes that end a clean stretch of a JSON string: the NUL that ends the
- * C string, control characters, '"' and '\\'. */
-static const unsigned char json_stop[256] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,         1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['"'] = 1, ['\\'] = 1};
+/* The escape of c, which needs one, into esc; its length. */
+static size_t
+esc_of(unsigned char c, char esc[6])
+{
+	static const char hex[] = "0123456789ABCDEF";
 
-/* s's content escaped, without quotes; a table lookup per byte, most
- * values having nothing to escape. */
+	esc[0] = '\\';
+	switch (c) {
+	case '"':
+	case '\\':
+		esc[1] = (char)c;
+		return 2;
+	case '\b':
+		esc[1] = 'b';
+		return 2;
+	case '\f':
+		esc[1] = 'f';
+		return 2;
+	case '\n':
+		esc[1] = 'n';
+		return 2;
+	case '\r':
+		esc[1] = 'r';
+		return 2;
+	case '\t':
+		esc[1] = 't';
+		return 2;
+	default:
+		memcpy(esc + 1, "u00", 3);
+		esc[4] = hex[c >> 4];
+		esc[5] = hex[c & 15];
+		return 6;
+	}
+}
+
+static bool
+needs_esc(unsigned char c)
+{
+	return c < 0x20 || c == '"' || c == '\\';
+}
+
+/* Whether none of the 8 bytes of w needs an escape (a control character,
+ * '"' or '\\'): the "has a byte less than n" and "has a zero byte" word
+ * tests, which are exact for the word as a whole. */
+static bool
+word_is_plain(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+	uint64_t t =
+	    ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b);
+
+	return (t & high) == 0;
+}
+
+/* s's content escaped, without quotes: eight bytes at a time, since
+ * escapes are rare and this runs over every string of every event */
 static void
 tb_esc(struct textbuf *t, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	const char *run = s;
+	size_t n = strlen(s), run = 0, i = 0;
+	char esc[6];
 
-	for (;;) {
-		unsigned char c;
-		char esc[6];
-		size_t en = 2;
+	while (i < n) {
+		size_t end = i + 8;
 
-		while (!json_stop[(unsigned char)*s])
-			s++;
-		if ((c = (unsigned char)*s) == '\0')
-			break;
-		tb_put(t, run, (size_t)(s - run));
-		run = ++s;
-		esc[0] = '\\';
-		switch (c) {
-		case '"':
-		case '\\':
-			esc[1] = (char)c;
-			break;
-		case '\b':
-			esc[1] = 'b';
-			break;
-		case '\f':
-			esc[1] = 'f';
-			break;
-		case '\n':
-			esc[1] = 'n';
-			break;
-		case '\r':
-			esc[1] = 'r';
-			break;
-		case '\t':
-			esc[1] = 't';
-			break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			en = 6;
+		if (end <= n) {
+			uint64_t w;
+
+			memcpy(&w, s + i, 8);
+			if (word_is_plain(w)) {
+				i = end;
+				continue;
+			}
+		} else {
+			end = n;
 		}
-		tb_put(t, esc, en);
+		for (; i < end; i++) {
+			if (!needs_esc((unsigned char)s[i]))
+				continue;
+			tb_put(t, s + run, i - run);
+			run = i + 1;
+			tb_put(t, esc, esc_of((unsigned char)s[i], esc));
+		}
 	}
-	tb_put(t, run, (size_t)(s - run));
+	tb_put(t, s + run, n - run);
 }
 
 static void
@@ -777,17 +823,40 @@ tb_str(struct textbuf *t, const char *s)
 static void
 tb_int(struct textbuf *t, int64_t v)
 {
-	char b[24], *p = b + sizeof(b);
-	/* the magnitude as unsigned: INT64_MIN has no positive twin */
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	char b[24];
+	size_t n = sizeof(b);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
 
 	do {
-		*--p = (char)('0' + u % 10);
+		b[--n] = (char)('0' + u % 10);
 		u /= 10;
 	} while (u != 0);
 	if (v < 0)
-		*--p = '-';
-	tb_put(t, p, (size_t)(b + sizeof(b) - p));
+		b[--n] = '-';
+	tb_put(t, b + n, sizeof(b) - n);
+}
+
+/* An IPv4 address as ip_format() writes it, without printf. */
+static void
+tb_ipv4(struct textbuf *t, const struct ip_addr *a)
+{
+	char b[17];
+	size_t n = 0;
+
+	b[n++] = '"';
+	for (int i = 0; i < 4; i++) {
+		unsigned v = a->b[i];
+
+		if (i > 0)
+			b[n++] = '.';
+		if (v >= 100)
+			b[n++] = (char)('0' + v / 100);
+		if (v >= 10)
+			b[n++] = (char)('0' + v / 10 % 10);
+		b[n++] = (char)('0' + v % 10);
+	}
+	b[n++] = '"';
+	tb_put(t, b, n);
 }
 
 static bool
@@ -842,13 +911,13 @@ tb_extra(struct textbuf *t, const struct extra_value *x)
 static bool
 extra_shadows_field(const struct event *ev, const char *key)
 {
-	enum event_field f;
-	char name[EVENT_VALUE_MAX];
-
-	if (strcmp(key, "severity") != 0 && strncmp(key, "product.", 8) != 0)
+	if (key[0] != 's' && key[0] != 'p')
 		return false;
-	snprintf(name, sizeof(name), "extra.%s", key);
-	return event_field_lookup(name, &f) && event_has(ev, f);
+	/* the typed fields named "extra.<key>" */
+	for (int f = EF_SEVERITY; f <= EF_PRODUCT_VULNERABILITIES; f++)
+		if (strcmp(fields[f].name + 6, key) == 0)
+			return event_has(ev, (enum event_field)f);
+	return false;
 }
 
 enum cs_err
@@ -886,12 +955,18 @@ event_to_text(const struct event *ev, char *out, size_t cap, size_t *len_out)
 			                  buf);
 			tb_str(&t, buf);
 			break;
-		case ET_IP:
-			ip_format(f == EF_SOURCE_IP ? &ev->source_ip
-			                            : &ev->dest_ip,
-			          buf, sizeof(buf));
+		case ET_IP: {
+			const struct ip_addr *a =
+			    f == EF_SOURCE_IP ? &ev->source_ip : &ev->dest_ip;
+
+			if (a->family == 4) {
+				tb_ipv4(&t, a);
+				break;
+			}
+			ip_format(a, buf, sizeof(buf));
 			tb_str(&t, buf);
 			break;
+		}
 		case ET_NETWORK:
 			cidr_format(&ev->source_network, buf, sizeof(buf));
 			tb_str(&t, buf);

@@ -8,7 +8,7 @@
  * whole or not at all. The search index is not copied: PostgreSQL's
  * triggers build it from the rows as they arrive. Counters the triggers
  * also touch (asset_version) are copied last, replacing what the triggers
- * wrote. Identity sequences are set past the copied keys, and every
+ * wrote. Identity and serial sequences are set past the copied keys, and every
  * table's row count is compared before the transaction commits.
  *
  * This file is the one place that speaks both dialects: it reads SQLite
@@ -55,6 +55,7 @@ static const char *const tables[] = {
     "mail_attachment",
     "report_attachment",
     "feed_report",
+    "feed_field",
     "feed_malformed",
     "feed_event",
     "notification",
@@ -312,14 +313,16 @@ out:
 	return err;
 }
 
-/* Identity columns continue after the copied keys. */
+/* Identity and serial columns (feed_report, feed_event, notification are
+ * bigserial) continue after the copied keys. */
 static enum cs_err
 reset_sequences(struct copy *c)
 {
 	PGresult *res =
 	    PQexec(c->dst, "SELECT table_name, column_name FROM "
 	                   "information_schema.columns WHERE table_schema = "
-	                   "current_schema() AND is_identity = 'YES'");
+	                   "current_schema() AND (is_identity = 'YES' OR "
+	                   "column_default LIKE 'nextval(%')");
 	enum cs_err err = CS_OK;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {

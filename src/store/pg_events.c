@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
+#include "core/xmalloc.h"
 #include "store/pg_int.h"
 
 #define REPORT_COLS                                                            \
@@ -273,6 +275,98 @@ cb_ip(struct copybuf *c, const struct stored_event *e)
 	cb_put(c, t, sizeof(t));
 }
 
+static void
+cb_bytes(struct copybuf *c, const uint8_t *b, size_t n, char end)
+{
+	static const char hex[] = "0123456789abcdef";
+	char t[256];
+	size_t o = 0;
+
+	cb_put(c, "\\\\x", 3); /* \\x: bytea's \x, with COPY's escape */
+	for (size_t i = 0; i < n; i++) {
+		t[o++] = hex[b[i] >> 4];
+		t[o++] = hex[b[i] & 15];
+		if (o == sizeof(t)) {
+			cb_put(c, t, o);
+			o = 0;
+		}
+	}
+	cb_put(c, t, o);
+	cb_put(c, &end, 1);
+}
+
+/* Loads report_id's codes into the connection's dictionary. */
+static enum cs_err
+dict_load(struct pg *p, int64_t report_id)
+{
+	struct pgstmt *q = pg_prep(p, "SELECT code, name, value FROM "
+	                              "feed_field WHERE report_id = $1 "
+	                              "ORDER BY code");
+	enum cs_err err = CS_OK;
+
+	if (q == NULL)
+		return CS_E_DB;
+	if (p->dict == NULL)
+		p->dict = event_dict_new();
+	event_dict_reset(p->dict);
+	pg_bind_i64(q, 1, report_id);
+	while (err == CS_OK && pg_step(p, q)) {
+		const char *k = pg_col_text(q, 1), *v = pg_col_text(q, 2);
+
+		err = event_dict_load(p->dict, pg_col_i64(q, 0), k, strlen(k),
+		                      v, strlen(v));
+	}
+	if (pg_failed(q)) {
+		pg_done(q);
+		return CS_E_DB;
+	}
+	pg_done(q);
+	if (err != CS_OK) {
+		snprintf(p->err, sizeof(p->err),
+		         "feed_field: report %lld has a damaged dictionary",
+		         (long long)report_id);
+		return CS_E_DB;
+	}
+	return CS_OK;
+}
+
+/* Stores the codes the packer added. */
+static enum cs_err
+dict_save(struct pg *p, int64_t report_id)
+{
+	struct pgstmt *q = pg_prep(p, "INSERT INTO feed_field (report_id, "
+	                              "code, name, value) VALUES ($1, $2, $3, "
+	                              "$4)");
+	enum cs_err err = CS_OK;
+
+	if (q == NULL)
+		return CS_E_DB;
+	for (size_t i = event_dict_saved(p->dict);
+	     i < event_dict_count(p->dict) && err == CS_OK; i++) {
+		const char *k, *v;
+		size_t kn, vn;
+		char *kz, *vz;
+
+		event_dict_get(p->dict, i, &k, &kn, &v, &vn);
+		kz = xmalloc(kn + 1);
+		vz = xmalloc(vn + 1);
+		memcpy(kz, k, kn);
+		kz[kn] = '\0';
+		memcpy(vz, v, vn);
+		vz[vn] = '\0';
+		pg_bind_i64(q, 1, report_id);
+		pg_bind_i64(q, 2, (int64_t)i);
+		pg_bind_str(q, 3, kz);
+		pg_bind_str(q, 4, vz);
+		err = pg_run(p, q, "feed_field");
+		free(kz);
+		free(vz);
+	}
+	if (err == CS_OK)
+		event_dict_mark_saved(p->dict);
+	return err;
+}
+
 enum cs_err
 pg_event_append(struct store *st, int64_t report_id, const char *feed,
                 int64_t stored_at, const struct stored_event *ev, size_t n)
@@ -280,13 +374,30 @@ pg_event_append(struct store *st, int64_t report_id, const char *feed,
 	struct pg *p = PG(st);
 	struct copybuf c = {0};
 	PGresult *res;
+	uint8_t *form = NULL;
+	size_t form_cap = 0, form_len = 0;
 	enum cs_err err = CS_OK;
 
 	if (n == 0)
 		return CS_OK;
+	/* the dictionary as committed: writers of events queue on the
+	 * store's write lock, so this transaction is the only one adding */
+	if ((err = dict_load(p, report_id)) != CS_OK)
+		return err;
 	for (size_t i = 0; i < n; i++) {
 		const struct stored_event *e = &ev[i];
 
+		/* the rows of one event (one per organisation) share its
+		 * line: pack it once */
+		if (i == 0 || e->data != ev[i - 1].data ||
+		    e->data_len != ev[i - 1].data_len) {
+			if (form_cap < EVENT_PACK_ROOM(e->data_len)) {
+				form_cap = EVENT_PACK_ROOM(e->data_len) * 2;
+				form = xrealloc(form, form_cap);
+			}
+			event_pack(p->dict, e->data, e->data_len, form,
+			           form_cap, &form_len);
+		}
 		cb_int(&c, true, report_id, '\t');
 		cb_int(&c, e->org_id > 0, e->org_id, '\t');
 		cb_str(&c, feed, '\t');
@@ -298,14 +409,19 @@ pg_event_append(struct store *st, int64_t report_id, const char *feed,
 		cb_str(&c, e->identifier, '\t');
 		cb_str(&c, e->tlp, '\t');
 		cb_int(&c, true, e->notify, '\t');
-		cb_text(&c, e->data, e->data_len);
-		cb_put(&c, "\t", 1);
+		cb_bytes(&c, form, form_len, '\t');
 		cb_int(&c, true, stored_at, '\n');
 	}
+	free(form);
 	if (c.oom) {
 		free(c.b);
 		snprintf(p->err, sizeof(p->err), "event_append: out of memory");
 		return CS_E_TOOBIG;
+	}
+	/* new codes go in before the rows using them */
+	if ((err = dict_save(p, report_id)) != CS_OK) {
+		free(c.b);
+		return err;
 	}
 	res = PQexec(p->conn,
 	             "COPY feed_event (report_id, org_id, feed, time_source, "
@@ -351,8 +467,9 @@ pg_event_append(struct store *st, int64_t report_id, const char *feed,
 	"SELECT " EVENT_COLS " FROM feed_event e LEFT JOIN org o ON o.id = "   \
 	"e.org_id "
 
-static void
-read_event(struct pg *p, struct arena *a, struct pgstmt *q, struct event_row *r)
+void
+pg_event_row_read(struct pg *p, struct arena *a, struct pgstmt *q,
+                  struct event_row *r)
 {
 	r->id = pg_col_i64(q, 0);
 	r->report_id = pg_col_i64(q, 1);
@@ -361,8 +478,43 @@ read_event(struct pg *p, struct arena *a, struct pgstmt *q, struct event_row *r)
 	r->feed = pg_col_str(p, a, q, 4);
 	r->tlp = pg_col_str(p, a, q, 5);
 	r->org_short = pg_col_str(p, a, q, 6);
-	r->data = pg_col_str(p, a, q, 7);
+	/* the stored form, unpacked by pg_event_rows_unpack() */
+	r->data = (const char *)pg_col_bytes(p, a, q, 7, &r->data_len);
 	r->notify = pg_col_i64(q, 8) != 0;
+}
+
+/* The rows' stored forms into their lines, with each report's codes. */
+enum cs_err
+pg_event_rows_unpack(struct pg *p, struct arena *a, struct event_row *rows,
+                     size_t n)
+{
+	int64_t loaded = 0;
+	enum cs_err err = CS_OK;
+
+	for (size_t i = 0; i < n && err == CS_OK; i++) {
+		struct event_row *r = &rows[i];
+		const uint8_t *form = (const uint8_t *)r->data;
+
+		if (r->data_len > 0 && form[0] == '{')
+			continue; /* the line itself */
+		if (r->report_id != loaded &&
+		    (err = dict_load(p, r->report_id)) != CS_OK)
+			break;
+		loaded = r->report_id;
+		err = event_unpack(p->dict, form, r->data_len, a, &r->data,
+		                   &r->data_len);
+		if (err == CS_E_TOOBIG)
+			break;
+		if (err != CS_OK) {
+			snprintf(
+			    p->err, sizeof(p->err),
+			    "event %lld cannot be read from its stored form",
+			    (long long)r->id);
+			log_warnx("msg=\"%s\"", p->err);
+			err = CS_E_DB;
+		}
+	}
+	return err;
 }
 
 enum cs_err
@@ -416,8 +568,8 @@ pg_event_list(struct store *st, struct arena *a, const struct event_filter *f,
 	pg_bind_i64(q, 12, f->hide_red);
 	pg_bind_i64(q, 13, pa->limit);
 	PG_COLLECT(p, a, q, struct event_row, items_out, n_out, pa->limit,
-	           read_event(p, a, q, it_));
-	return CS_OK;
+	           pg_event_row_read(p, a, q, it_));
+	return pg_event_rows_unpack(p, a, *items_out, *n_out);
 }
 
 enum cs_err

@@ -29,6 +29,7 @@
 
 #include <libpq-fe.h>
 
+#include "store/event_pack.h"
 #include "store/store.h"
 
 #define PG_NSTMT  256
@@ -55,6 +56,7 @@ struct pg {
 	char err[256];
 	struct pgstmt cache[PG_NSTMT];
 	int ncache;
+	struct event_dict *dict; /* pg_events.c: one report's codes */
 };
 
 static inline struct pg *
@@ -81,6 +83,14 @@ enum cs_err pg_run(struct pg *p, struct pgstmt *q, const char *what);
 bool pg_step(struct pg *p, struct pgstmt *q);
 bool pg_failed(const struct pgstmt *q);
 void pg_done(struct pgstmt *q);
+/* feed_event rows (pg_events.c): one read with EVENT_COLS' columns (id,
+ * report_id, org_id, stored_at, feed, tlp, org short name, data, notify),
+ * then their stored forms turned into event lines. */
+struct event_row;
+void pg_event_row_read(struct pg *p, struct arena *a, struct pgstmt *q,
+                       struct event_row *r);
+enum cs_err pg_event_rows_unpack(struct pg *p, struct arena *a,
+                                 struct event_row *rows, size_t n);
 const char *pg_col_str(struct pg *p, struct arena *a, struct pgstmt *q,
                        int i);                    /* NULL for NULL */
 const char *pg_col_text(struct pgstmt *q, int i); /* not copied; NULL */

@@ -98,20 +98,6 @@ pg_notify_cursor_set(struct store *st, int64_t org_id, const char *feed,
 	return err == CS_E_NOTFOUND ? CS_E_STALE : err;
 }
 
-static void
-read_event(struct pg *p, struct arena *a, struct pgstmt *q, struct event_row *r)
-{
-	r->id = pg_col_i64(q, 0);
-	r->report_id = pg_col_i64(q, 1);
-	r->org_id = pg_col_i64(q, 2);
-	r->stored_at = pg_col_i64(q, 3);
-	r->feed = pg_col_str(p, a, q, 4);
-	r->tlp = pg_col_str(p, a, q, 5);
-	r->org_short = pg_col_str(p, a, q, 6);
-	r->data = pg_col_str(p, a, q, 7);
-	r->notify = pg_col_i64(q, 8) != 0;
-}
-
 enum cs_err
 pg_notify_events(struct store *st, struct arena *a, int64_t org_id,
                  const char *feed, int64_t after, int64_t upto, int64_t settled,
@@ -134,8 +120,9 @@ pg_notify_events(struct store *st, struct arena *a, int64_t org_id,
 	pg_bind_i64(q, 5, settled);
 	pg_bind_i64(q, 6, limit);
 	PG_COLLECT(p, a, q, struct event_row, items_out, n_out, limit,
-	           read_event(p, a, q, it_));
-	return CS_OK;
+	           pg_event_row_read(p, a, q, it_));
+	/* the stored forms into their lines */
+	return pg_event_rows_unpack(p, a, *items_out, *n_out);
 }
 
 enum cs_err

@@ -3,7 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
+#include "core/xmalloc.h"
 #include "store/sqlite_int.h"
+
+/* ids per range of the address index: (id >> 16) in migration 0014 */
+#define EVENT_IP_CHUNK_BITS 16
 
 #define REPORT_COLS                                                            \
 	"id, feed, report, source, sha256, size, state, records, events, "     \
@@ -158,6 +163,66 @@ sq_feed_report_update(struct store *st, const struct feed_report *r,
 	return err == CS_E_NOTFOUND && expect_records >= 0 ? CS_E_STALE : err;
 }
 
+/* Loads report_id's codes into the connection's dictionary. */
+static enum cs_err
+dict_load(struct sq *s, int64_t report_id)
+{
+	sqlite3_stmt *q = sq_prep(s, "SELECT code, name, value FROM feed_field "
+	                             "WHERE report_id = ?1 ORDER BY code");
+	enum cs_err err = CS_OK;
+	int rc = SQLITE_DONE;
+
+	if (q == NULL)
+		return CS_E_DB;
+	if (s->dict == NULL)
+		s->dict = event_dict_new();
+	event_dict_reset(s->dict);
+	sqlite3_bind_int64(q, 1, report_id);
+	while (err == CS_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
+		err = event_dict_load(s->dict, sqlite3_column_int64(q, 0),
+		                      (const char *)sqlite3_column_text(q, 1),
+		                      (size_t)sqlite3_column_bytes(q, 1),
+		                      (const char *)sqlite3_column_text(q, 2),
+		                      (size_t)sqlite3_column_bytes(q, 2));
+	if (err != CS_OK) {
+		snprintf(s->err, sizeof(s->err),
+		         "feed_field: report %lld has a damaged dictionary",
+		         (long long)report_id);
+		err = CS_E_DB;
+	} else if (rc != SQLITE_DONE) {
+		err = sq_db_error(s, "feed_field");
+	}
+	sq_done(q);
+	return err;
+}
+
+/* Stores the codes the packer added. */
+static enum cs_err
+dict_save(struct sq *s, int64_t report_id)
+{
+	sqlite3_stmt *q = sq_prep(s, "INSERT INTO feed_field (report_id, code, "
+	                             "name, value) VALUES (?1, ?2, ?3, ?4)");
+	enum cs_err err = CS_OK;
+
+	if (q == NULL)
+		return CS_E_DB;
+	for (size_t i = event_dict_saved(s->dict);
+	     i < event_dict_count(s->dict) && err == CS_OK; i++) {
+		const char *k, *v;
+		size_t kn, vn;
+
+		event_dict_get(s->dict, i, &k, &kn, &v, &vn);
+		sqlite3_bind_int64(q, 1, report_id);
+		sqlite3_bind_int64(q, 2, (int64_t)i);
+		sqlite3_bind_text(q, 3, k, (int)kn, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, v, (int)vn, SQLITE_STATIC);
+		err = sq_run(s, q, "feed_field");
+	}
+	if (err == CS_OK)
+		event_dict_mark_saved(s->dict);
+	return err;
+}
+
 enum cs_err
 sq_event_append(struct store *st, int64_t report_id, const char *feed,
                 int64_t stored_at, const struct stored_event *ev, size_t n)
@@ -169,21 +234,49 @@ sq_event_append(struct store *st, int64_t report_id, const char *feed,
 	    "source_ip, source_asn, taxonomy, type, identifier, tlp, notify, "
 	    "data, stored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
 	    "?10, ?11, ?12, ?13)");
+	enum cs_err err;
 
 	if (q == NULL)
 		return CS_E_DB;
+	if (n == 0)
+		return CS_OK;
+	/* the dictionary as committed: a write transaction is the only
+	 * writer (outside one, codes still go in before the rows using
+	 * them, so no row ever names a code that is not stored) */
+	if ((err = dict_load(s, report_id)) != CS_OK)
+		return err;
+	sqlite3_bind_int64(q, 1, report_id);
+	sqlite3_bind_text(q, 3, feed, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 13, stored_at);
 	for (size_t i = 0; i < n; i++) {
 		const struct stored_event *e = &ev[i];
+		size_t plen;
 		int rc;
 
-		/* the statement keeps its bindings between rows: every
-		 * parameter is bound on every row */
-		sqlite3_bind_int64(q, 1, report_id);
+		/* one row of an organisation-matched event repeats the line
+		 * of the row before: pack it once */
+		if (i == 0 || e->data != ev[i - 1].data ||
+		    e->data_len != ev[i - 1].data_len) {
+			if (s->pack_cap < EVENT_PACK_ROOM(e->data_len)) {
+				s->pack_cap = EVENT_PACK_ROOM(e->data_len) * 2;
+				s->pack = xrealloc(s->pack, s->pack_cap);
+			}
+			event_pack(s->dict, e->data, e->data_len, s->pack,
+			           s->pack_cap, &plen);
+			sqlite3_bind_blob(q, 12, s->pack, (int)plen,
+			                  SQLITE_STATIC);
+			/* new codes go in before the first row using them */
+			if (event_dict_count(s->dict) >
+			        event_dict_saved(s->dict) &&
+			    (err = dict_save(s, report_id)) != CS_OK)
+				goto fail;
+		}
+		/* the statement keeps its bindings between rows: what is the
+		 * same for the whole batch is bound once, before the loop */
 		if (e->org_id > 0)
 			sqlite3_bind_int64(q, 2, e->org_id);
 		else
 			sqlite3_bind_null(q, 2);
-		sqlite3_bind_text(q, 3, feed, -1, SQLITE_STATIC);
 		if (e->has_time)
 			sqlite3_bind_int64(q, 4, e->time_source);
 		else
@@ -200,22 +293,19 @@ sq_event_append(struct store *st, int64_t report_id, const char *feed,
 		sq_bind_str(q, 7, e->taxonomy);
 		sq_bind_str(q, 8, e->type);
 		sq_bind_str(q, 9, e->identifier);
-		sqlite3_bind_text(q, 10, e->tlp, -1, SQLITE_STATIC);
+		if (i == 0 || e->tlp != ev[i - 1].tlp)
+			sqlite3_bind_text(q, 10, e->tlp, -1, SQLITE_STATIC);
 		sqlite3_bind_int(q, 11, e->notify);
-		sqlite3_bind_text(q, 12, e->data, (int)e->data_len,
-		                  SQLITE_STATIC);
-		sqlite3_bind_int64(q, 13, stored_at);
 		rc = sqlite3_step(q);
 		sqlite3_reset(q);
 		if (rc != SQLITE_DONE) {
-			enum cs_err err = sq_db_error(s, "event_append");
-
-			sqlite3_clear_bindings(q);
-			return err;
+			err = sq_db_error(s, "event_append");
+			goto fail;
 		}
 	}
+fail:
 	sqlite3_clear_bindings(q);
-	return CS_OK;
+	return err;
 }
 
 #define EVENT_COLS                                                             \
@@ -234,9 +324,12 @@ sq_event_append(struct store *st, int64_t report_id, const char *feed,
 	"SELECT " EVENT_COLS " FROM feed_event e LEFT JOIN org o ON o.id = "   \
 	"e.org_id "
 
-static void
-read_event(struct sq *s, struct arena *a, sqlite3_stmt *q, struct event_row *r)
+void
+sq_event_row_read(struct sq *s, struct arena *a, sqlite3_stmt *q,
+                  struct event_row *r)
 {
+	char *form;
+
 	r->id = sq_col_i64(q, 0);
 	r->report_id = sq_col_i64(q, 1);
 	r->org_id = sq_col_i64(q, 2);
@@ -244,35 +337,56 @@ read_event(struct sq *s, struct arena *a, sqlite3_stmt *q, struct event_row *r)
 	r->feed = sq_col_str(s, a, q, 4);
 	r->tlp = sq_col_str(s, a, q, 5);
 	r->org_short = sq_col_str(s, a, q, 6);
-	r->data = sq_col_str(s, a, q, 7);
+	/* the stored form, unpacked by sq_event_rows_unpack() */
+	r->data_len = (size_t)sqlite3_column_bytes(q, 7);
+	if ((form = arena_alloc(a, r->data_len + 1)) == NULL) {
+		s->oom = true;
+	} else {
+		memcpy(form, sqlite3_column_blob(q, 7), r->data_len);
+		form[r->data_len] = '\0';
+	}
+	r->data = form;
 	r->notify = sq_col_i64(q, 8) != 0;
 }
 
+/* The rows' stored forms into their lines, with each report's codes. */
 enum cs_err
-sq_event_list(struct store *st, struct arena *a, const struct event_filter *f,
-              const struct page *p, struct event_row **items_out, size_t *n_out)
+sq_event_rows_unpack(struct sq *s, struct arena *a, struct event_row *rows,
+                     size_t n)
 {
-	/* The statement leads with the most selective indexed term so that
-	 * SQLite walks that index; the rest are residual conditions. */
-	static const char by_org[] =
-	    EVENT_FROM "WHERE e.org_id = ?2 AND" EVENT_WHERE;
-	static const char by_report[] =
-	    EVENT_FROM "WHERE e.report_id = ?3 AND" EVENT_WHERE;
-	static const char by_ip[] =
-	    EVENT_FROM "WHERE e.source_ip BETWEEN ?8 AND ?9 AND" EVENT_WHERE;
-	static const char by_id[] = EVENT_FROM "WHERE" EVENT_WHERE;
-	struct sq *s = SQ(st);
-	const char *sql = by_id;
-	sqlite3_stmt *q;
+	int64_t loaded = 0;
+	enum cs_err err = CS_OK;
 
-	if (f->org_id > 0)
-		sql = by_org;
-	else if (f->report_id > 0)
-		sql = by_report;
-	else if (f->has_range)
-		sql = by_ip;
-	if ((q = sq_prep(s, sql)) == NULL)
-		return CS_E_DB;
+	for (size_t i = 0; i < n && err == CS_OK; i++) {
+		struct event_row *r = &rows[i];
+		const uint8_t *form = (const uint8_t *)r->data;
+
+		if (r->data_len > 0 && form[0] == '{')
+			continue; /* the line itself */
+		if (r->report_id != loaded &&
+		    (err = dict_load(s, r->report_id)) != CS_OK)
+			break;
+		loaded = r->report_id;
+		err = event_unpack(s->dict, form, r->data_len, a, &r->data,
+		                   &r->data_len);
+		if (err == CS_E_TOOBIG)
+			break;
+		if (err != CS_OK) {
+			snprintf(
+			    s->err, sizeof(s->err),
+			    "event %lld cannot be read from its stored form",
+			    (long long)r->id);
+			log_warnx("msg=\"%s\"", s->err);
+			err = CS_E_DB;
+		}
+	}
+	return err;
+}
+
+static void
+bind_filter(sqlite3_stmt *q, const struct event_filter *f, const struct page *p,
+            int limit)
+{
 	sqlite3_bind_int64(q, 1, p->after);
 	sqlite3_bind_int64(q, 2, f->org_id);
 	sqlite3_bind_int64(q, 3, f->report_id);
@@ -289,10 +403,91 @@ sq_event_list(struct store *st, struct arena *a, const struct event_filter *f,
 	sq_bind_time(q, 10, f->since);
 	sq_bind_time(q, 11, f->until);
 	sqlite3_bind_int(q, 12, f->hide_red);
-	sqlite3_bind_int(q, 13, p->limit);
+	sqlite3_bind_int(q, 13, limit);
+}
+
+/*
+ * By address: the index is (id >> EVENT_IP_CHUNK_BITS, source_ip), so
+ * that storing a batch touches only the pages of the newest id range
+ * instead of random pages all over an index as large as the table (see
+ * migration 0014). The ranges are searched newest first, each one an index
+ * range scan, until the page is full.
+ */
+static enum cs_err
+list_by_ip(struct sq *s, struct arena *a, const struct event_filter *f,
+           const struct page *p, struct event_row **items_out, size_t *n_out)
+{
+	static const char by_chunk[] =
+	    EVENT_FROM "WHERE (e.id >> 16) = ?14 AND e.source_ip BETWEEN ?8 "
+	               "AND ?9 AND" EVENT_WHERE;
+	sqlite3_stmt *b = sq_prep(s, "SELECT min(id), max(id) FROM feed_event");
+	sqlite3_stmt *q = sq_prep(s, by_chunk);
+	struct event_row *items;
+	int64_t lo = 0, hi = -1;
+	size_t n = 0;
+	int rc = SQLITE_DONE;
+
+	if (b == NULL || q == NULL)
+		return CS_E_DB;
+	if (sqlite3_step(b) == SQLITE_ROW &&
+	    sqlite3_column_type(b, 0) != SQLITE_NULL) {
+		lo = sqlite3_column_int64(b, 0);
+		hi = sqlite3_column_int64(b, 1);
+	}
+	sq_done(b);
+	if (p->after > 0 && p->after - 1 < hi)
+		hi = p->after - 1;
+	items = arena_alloc(a, sizeof(*items) * (size_t)p->limit);
+	if (items == NULL)
+		return CS_E_TOOBIG;
+	memset(items, 0, sizeof(*items) * (size_t)p->limit);
+	s->oom = false;
+	for (int64_t c = hi >> EVENT_IP_CHUNK_BITS;
+	     hi >= lo && c >= lo >> EVENT_IP_CHUNK_BITS && n < (size_t)p->limit;
+	     c--) {
+		bind_filter(q, f, p, p->limit - (int)n);
+		sqlite3_bind_int64(q, 14, c);
+		while (n < (size_t)p->limit &&
+		       (rc = sqlite3_step(q)) == SQLITE_ROW)
+			sq_event_row_read(s, a, q, &items[n++]);
+		sq_done(q);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return sq_db_error(s, "event_list");
+	}
+	if (s->oom)
+		return CS_E_TOOBIG;
+	*items_out = items;
+	*n_out = n;
+	return sq_event_rows_unpack(s, a, items, n);
+}
+
+enum cs_err
+sq_event_list(struct store *st, struct arena *a, const struct event_filter *f,
+              const struct page *p, struct event_row **items_out, size_t *n_out)
+{
+	/* The statement leads with the most selective indexed term so that
+	 * SQLite walks that index; the rest are residual conditions. */
+	static const char by_org[] =
+	    EVENT_FROM "WHERE e.org_id = ?2 AND" EVENT_WHERE;
+	static const char by_report[] =
+	    EVENT_FROM "WHERE e.report_id = ?3 AND" EVENT_WHERE;
+	static const char by_id[] = EVENT_FROM "WHERE" EVENT_WHERE;
+	struct sq *s = SQ(st);
+	const char *sql = by_id;
+	sqlite3_stmt *q;
+
+	if (f->org_id > 0)
+		sql = by_org;
+	else if (f->report_id > 0)
+		sql = by_report;
+	else if (f->has_range)
+		return list_by_ip(s, a, f, p, items_out, n_out);
+	if ((q = sq_prep(s, sql)) == NULL)
+		return CS_E_DB;
+	bind_filter(q, f, p, p->limit);
 	COLLECT(s, a, q, struct event_row, items_out, n_out, p->limit,
-	        read_event(s, a, q, it_));
-	return CS_OK;
+	        sq_event_row_read(s, a, q, it_));
+	return sq_event_rows_unpack(s, a, *items_out, *n_out);
 }
 
 enum cs_err

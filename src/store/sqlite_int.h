@@ -19,6 +19,7 @@
 
 #include <sqlite3.h>
 
+#include "store/event_pack.h"
 #include "store/store.h"
 
 #define NSTMT   256
@@ -36,6 +37,9 @@ struct sq {
 		sqlite3_stmt *stmt;
 	} cache[NSTMT];
 	int ncache;
+	struct event_dict *dict; /* sqlite_events.c: one report's codes */
+	uint8_t *pack;           /* sqlite_events.c: one packed line */
+	size_t pack_cap;
 };
 
 static inline struct sq *
@@ -55,6 +59,14 @@ int64_t sq_col_i64(sqlite3_stmt *st, int i);
 enum cs_err sq_row_begin(struct sq *s, sqlite3_stmt *q, const char *what);
 enum cs_err sq_row_end(struct sq *s, sqlite3_stmt *q);
 enum cs_err sq_changed_one(struct sq *s, enum cs_err err);
+/* feed_event rows (sqlite_events.c): one read with EVENT_COLS' columns
+ * (id, report_id, org_id, stored_at, feed, tlp, org short name, data,
+ * notify), then their stored forms turned into event lines. */
+struct event_row;
+void sq_event_row_read(struct sq *s, struct arena *a, sqlite3_stmt *q,
+                       struct event_row *r);
+enum cs_err sq_event_rows_unpack(struct sq *s, struct arena *a,
+                                 struct event_row *rows, size_t n);
 
 /* Collects up to limit rows of a prepared query into an arena array. */
 #define COLLECT(s, a, q, T, items_out, n_out, limit, READ)                     \

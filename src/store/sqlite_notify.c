@@ -96,20 +96,6 @@ sq_notify_cursor_set(struct store *st, int64_t org_id, const char *feed,
 	return err == CS_E_NOTFOUND ? CS_E_STALE : err;
 }
 
-static void
-read_event(struct sq *s, struct arena *a, sqlite3_stmt *q, struct event_row *r)
-{
-	r->id = sq_col_i64(q, 0);
-	r->report_id = sq_col_i64(q, 1);
-	r->org_id = sq_col_i64(q, 2);
-	r->stored_at = sq_col_i64(q, 3);
-	r->feed = sq_col_str(s, a, q, 4);
-	r->tlp = sq_col_str(s, a, q, 5);
-	r->org_short = sq_col_str(s, a, q, 6);
-	r->data = sq_col_str(s, a, q, 7);
-	r->notify = sq_col_i64(q, 8) != 0;
-}
-
 enum cs_err
 sq_notify_events(struct store *st, struct arena *a, int64_t org_id,
                  const char *feed, int64_t after, int64_t upto, int64_t settled,
@@ -132,8 +118,9 @@ sq_notify_events(struct store *st, struct arena *a, int64_t org_id,
 	sqlite3_bind_int64(q, 5, settled);
 	sqlite3_bind_int64(q, 6, limit);
 	COLLECT(s, a, q, struct event_row, items_out, n_out, limit,
-	        read_event(s, a, q, it_));
-	return CS_OK;
+	        sq_event_row_read(s, a, q, it_));
+	/* the stored forms into their lines */
+	return sq_event_rows_unpack(s, a, *items_out, *n_out);
 }
 
 enum cs_err

@@ -341,7 +341,8 @@ struct stored_event {
 struct event_row {
 	int64_t id, report_id, org_id, stored_at;
 	const char *feed, *tlp, *org_short; /* org_short NULL without org */
-	const char *data;
+	const char *data; /* the IntelMQ line, NUL-terminated */
+	size_t data_len;
 	bool notify;
 };
 
@@ -749,7 +750,9 @@ struct store_ops {
 	enum cs_err (*feed_report_update)(struct store *,
 	                                  const struct feed_report *r,
 	                                  int64_t expect_records);
-	/* appends n events of a report in one statement round */
+	/* appends n events of a report in one statement round; the lines
+	 * are stored packed against the report's field codes, which go in
+	 * with them (in a write transaction, together or not at all) */
 	enum cs_err (*event_append)(struct store *, int64_t report_id,
 	                            const char *feed, int64_t stored_at,
 	                            const struct stored_event *ev, size_t n);

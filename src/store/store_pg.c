@@ -400,6 +400,7 @@ pgb_close(struct store *st)
 	pgb_rollback(st);
 	forget_statements(p);
 	PQfinish(p->conn);
+	event_dict_free(p->dict);
 	free(p);
 }
 

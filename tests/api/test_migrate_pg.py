@@ -1,7 +1,10 @@
 """`csirtd migrate --from sqlite:PATH --to postgres://...` moves a whole
 installation: everything the API shows is the same afterwards."""
+import os
 import sqlite3
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -205,6 +208,60 @@ def test_move_sqlite_to_postgres(sqlite_server):
     assert int(x.json()["ref"].rsplit("-", 1)[1]) == last + 1
     r = srv.cli("audit", "verify")
     assert r.returncode == 0, describe(r)
+    assert srv.stop() == 0
+
+
+SHARED = Path(os.environ.get("CS_SHARED_DIR", Path(__file__).resolve().parents[3] / "shared"))
+SCHEMA = SHARED / "data" / "shadowserver" / "intelmq.json"
+GEN = SHARED / "tools" / "gen_shadowserver_csv.py"
+
+
+def events_view(srv):
+    """Every event as the API gives it: JSON, JSON Lines, by address."""
+    a = srv.admin()
+    out = {"json": paginate(a, "/api/v1/events", limit=500)[0]}
+    r = a.get("/api/v1/events", params={"format": "jsonl", "limit": 500})
+    assert r.status_code == 200, r.text
+    out["jsonl"] = r.text
+    out["ip"] = paginate(a, "/api/v1/events", limit=50,
+                         params={"ip": "198.19.0.0/16"})[0]
+    out["reports"] = paginate(a, "/api/v1/feed-reports")[0]
+    return out
+
+
+@pytest.mark.skipif(not SCHEMA.exists() or not GEN.exists(), reason="needs the shared data")
+def test_events_move_with_their_stored_form(sqlite_server, tmp_path):
+    """Packed event rows and their reports' dictionaries move as they are,
+    a row stored before packing too, and ingesting goes on afterwards."""
+    srv = sqlite_server
+    data = srv.data
+    srv.init()
+    files = []
+    for seed in (1, 2):
+        f = tmp_path / f"2024-01-0{seed}-scan_http-country-geo.csv"
+        subprocess.run([sys.executable, str(GEN), "--rows", "1500", "--seed", str(seed),
+                        "-o", str(f)], check=True, timeout=120)
+        files.append(f)
+    r = srv.cli("ingest", "--feed", "shadowserver", "--schema", str(SCHEMA), str(files[0]))
+    assert r.returncode == 0, describe(r)
+    # a row as stored before packing: the line itself
+    srv.sql("INSERT INTO feed_event (report_id, feed, tlp, notify, data, stored_at) VALUES"
+            " (1, 'shadowserver', 'amber', 0, CAST('{\"a\":\"b\\tc\"}' AS BLOB), 5)")
+    srv.start()
+    before = events_view(srv)
+    assert len(before["json"]) == 1501 and before["json"][0]["event"] == {"a": "b\tc"}
+    assert srv.stop() == 0
+    pg = lib.pg_create_database()
+    r = srv.cli("migrate", "--from", f"sqlite:{data}/csirtd.db", "--to", pg)
+    assert r.returncode == 0, describe(r)
+    assert "copied: feed_field " in r.stdout, r.stdout
+    srv.env["CSIRTD_DATABASE"] = pg
+    srv.start()
+    assert events_view(srv) == before
+    r = srv.cli("ingest", "--feed", "shadowserver", "--schema", str(SCHEMA), str(files[1]))
+    assert r.returncode == 0, describe(r)
+    after = paginate(srv.admin(), "/api/v1/events", limit=500)[0]
+    assert len(after) == 3001 and after[1500:] == before["json"]
     assert srv.stop() == 0
 
 

@@ -69,7 +69,12 @@ test_writer_matches_jansson(void **state)
 	    1e-300, 123456789.0, -0.0,     5e-324, 1.7976931348623157e308};
 	static const char *const strs[] = {
 	    "x", "a\"b\\c/d", "\x01\x1f\b\f\n\r\t", "\x7f caf\xc3\xa9",
-	    "\xe2\x80\xa8 \xf0\x9f\x98\x80"};
+	    "\xe2\x80\xa8 \xf0\x9f\x98\x80",
+	    /* longer than a word, escapes on and across word boundaries */
+	    "01234567\"9abcdef\\ghijklmn\x01pqrstuvwxyz\xc3\xa9"
+	    "ABCDEFGH\n",
+	    "0123456789abcdefghijklmnopqrstuv\x1f",
+	    "\"\"\"\"\"\"\"\"\"\x7f\xc2\x80"};
 	struct event_batch *b = event_batch_new(1 << 20);
 	char out[8192], why[EVENT_WHY_MAX];
 	size_t n;
