@@ -11,8 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <csv.h>
-
 #include "pipeline/ss_internal.h"
 
 #define NO_COL ((size_t)-1)
@@ -42,6 +40,13 @@ struct parser {
 	size_t n_fields;
 	size_t line, rec_line, newlines_in_rec;
 	const char *bad; /* why the record is malformed, or NULL */
+
+	/* the framing (see scan()) */
+	int state;     /* enum scan_state */
+	size_t flen;   /* bytes of the current field so far */
+	size_t flf;    /* LFs in it */
+	bool fcheck;   /* it holds a byte utf8/NUL checks must see */
+	bool buf_over; /* see LIBCSV_BUF_LIMIT */
 	char badbuf[SS_WHY_MAX];
 	bool consumed[SS_MAX_COLUMNS];
 	struct arena *hdr_arena;
@@ -768,54 +773,108 @@ toobig:
 	malformed(p, "record exceeds the event size limits");
 }
 
-/* ---- libcsv callbacks --------------------------------------------------- */
+/* ---- CSV framing ---------------------------------------------------------
+ *
+ * The records are framed here rather than by libcsv's per-byte callbacks
+ * (docs/dependencies.md says why). The accepted language is exactly what
+ * libcsv 3.0 accepted with the options this parser used (CSV_REPALL_NL, no
+ * space trimming, not strict), state for state:
+ *
+ *   S_ROW    no field yet in this record (libcsv ROW_NOT_BEGUN)
+ *   S_FIELD  after a delimiter (FIELD_NOT_BEGUN)
+ *   S_UNQ    in an unquoted field: ends at ',' CR or LF; '"' is data
+ *   S_QUO    in a quoted field: ends at '"' only (CR, LF, ',' are data)
+ *   S_MIGHT  after a '"' in a quoted field: ',' CR LF end the field, a
+ *            second '"' is one literal quote, anything else is data and
+ *            the first '"' stays in the value (`"a"b` is `a"b`)
+ *
+ * CR and LF each end a record; an empty record (the LF of CRLF, a blank
+ * line) is reported and skipped. Only LF counts lines, as before. The end
+ * of the input ends an open field and record (an unterminated quoted field
+ * keeps what it has). Field bytes are decoded straight into the record
+ * buffer, once.
+ */
+enum scan_state { S_ROW, S_FIELD, S_UNQ, S_QUO, S_MIGHT };
 
-static void
-on_field(void *data, size_t n, void *ctx)
+/* libcsv's field buffer grew by 128 bytes whenever a byte came in while
+ * the field held as many bytes as the buffer; the report stopped when that
+ * buffer was beyond twice SS_MAX_RECORD after a slice of input. Keeping
+ * that rule keeps the same reports stopping at the same place. */
+#define LIBCSV_BUF_LIMIT ((size_t)SS_MAX_RECORD * 2)
+
+/* byte classes: what ends a run of field bytes, and what a run holding
+ * the byte must be checked for */
+#define C_END_UNQ 1 /* , CR LF */
+#define C_END_QUO 2 /* " */
+#define C_CHECK   8 /* NUL or a byte >= 0x80 */
+
+static const unsigned char cls[256] = {
+    [0] = C_CHECK,
+    ['\n'] = C_END_UNQ,
+    ['\r'] = C_END_UNQ,
+    [','] = C_END_UNQ,
+    ['"'] = C_END_QUO,
+#define H8(x)                                                                  \
+	[x] = C_CHECK, [x + 1] = C_CHECK, [x + 2] = C_CHECK, [x + 3] = C_CHECK, \
+	[x + 4] = C_CHECK, [x + 5] = C_CHECK, [x + 6] = C_CHECK, [x + 7] = C_CHECK
+#define H64(x) H8(x), H8(x + 8), H8(x + 16), H8(x + 24), H8(x + 32), \
+	H8(x + 40), H8(x + 48), H8(x + 56)
+    H64(0x80),
+    H64(0xc0),
+#undef H64
+#undef H8
+};
+
+/* ASCII without NUL: nothing to check */
+static bool
+field_bytes_ok(struct parser *p, const char *s, size_t n)
 {
-	struct parser *p = ctx;
-	const char *s = data ? data : "";
-
-	if (p->fatal != CS_OK)
-		return;
-	if (p->n_fields == 0)
-		p->rec_line = p->line;
-	for (const char *q = s; (q = memchr(q, '\n', n - (size_t)(q - s))); q++)
-		p->newlines_in_rec++;
-	if (p->bad != NULL)
-		return;
-	if (p->n_fields >= SS_MAX_COLUMNS) {
-		p->bad = "too many columns";
-		return;
-	}
-	if (n > SS_MAX_FIELD || p->rec_len + n + 1 > SS_MAX_RECORD) {
-		p->bad = "field or record too long";
-		return;
-	}
 	if (!utf8_ok((const unsigned char *)s, n)) {
 		snprintf(p->badbuf, sizeof(p->badbuf),
 		         "column %zu: invalid UTF-8", p->n_fields + 1);
 		p->bad = p->badbuf;
-		return;
+		return false;
 	}
 	if (memchr(s, '\0', n) != NULL) {
 		snprintf(p->badbuf, sizeof(p->badbuf), "column %zu: NUL byte",
 		         p->n_fields + 1);
 		p->bad = p->badbuf;
-		return;
+		return false;
 	}
-	memcpy(p->rec + p->rec_len, s, n);
-	p->rec[p->rec_len + n] = '\0';
-	p->off[p->n_fields] = p->rec_len;
-	p->len[p->n_fields++] = n;
-	p->rec_len += n + 1;
+	return true;
 }
 
+/* A field is complete: flen bytes, in the record buffer when they fit. */
 static void
-on_record(int c, void *ctx)
+end_field(struct parser *p)
 {
-	struct parser *p = ctx;
+	size_t n = p->flen;
+	char *s = p->rec + p->rec_len;
 
+	if (p->n_fields == 0)
+		p->rec_line = p->line;
+	p->newlines_in_rec += p->flf;
+	if (p->bad == NULL) {
+		if (p->n_fields >= SS_MAX_COLUMNS)
+			p->bad = "too many columns";
+		else if (n > SS_MAX_FIELD || p->rec_len + n + 1 > SS_MAX_RECORD)
+			p->bad = "field or record too long";
+		else if (!p->fcheck || field_bytes_ok(p, s, n)) {
+			s[n] = '\0';
+			p->off[p->n_fields] = p->rec_len;
+			p->len[p->n_fields++] = n;
+			p->rec_len += n + 1;
+		}
+	}
+	p->flen = 0;
+	p->flf = 0;
+	p->fcheck = false;
+}
+
+/* A record ends with byte c (CR, LF, or -1 at the end of the input). */
+static void
+end_record(struct parser *p, int c)
+{
 	if (p->fatal == CS_OK && (p->n_fields > 0 || p->bad != NULL)) {
 		if (!p->have_header)
 			take_header(p);
@@ -831,16 +890,145 @@ on_record(int c, void *ctx)
 	p->bad = NULL;
 }
 
-static int
-no_space(unsigned char c)
+/* Appends d[0..r) to the current field: into the record buffer as far as
+ * a storable field can reach, counted in any case. */
+static void
+append(struct parser *p, const char *d, size_t r)
 {
-	(void)c;
-	return 0;
+	/* a field that can be kept has at most this many bytes and its
+	 * closing quote or NUL */
+	size_t bound = SS_MAX_RECORD - p->rec_len, room;
+
+	if (bound > SS_MAX_FIELD + 1)
+		bound = SS_MAX_FIELD + 1;
+	room = bound > p->flen ? bound - p->flen : 0;
+	if (p->bad == NULL && room > 0)
+		memcpy(p->rec + p->rec_len + p->flen, d, r < room ? r : room);
+	p->flen += r;
+}
+
+/* libcsv saw a byte while its field held `at` bytes */
+static void
+saw_byte_at(struct parser *p, size_t at)
+{
+	if (at >= LIBCSV_BUF_LIMIT)
+		p->buf_over = true;
+}
+
+static void
+scan(struct parser *p, const char *d, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && p->fatal == CS_OK) {
+		unsigned char c;
+		size_t j;
+		unsigned k = 0;
+
+		switch (p->state) {
+		case S_ROW:
+		case S_FIELD:
+			c = (unsigned char)d[i];
+			if (c == '\r' || c == '\n') {
+				i++;
+				if (p->state == S_FIELD)
+					end_field(p);
+				end_record(p, c);
+				p->state = S_ROW;
+			} else if (c == ',') {
+				i++;
+				end_field(p);
+				p->state = S_FIELD;
+			} else if (c == '"') {
+				i++;
+				p->state = S_QUO;
+			} else {
+				p->state = S_UNQ; /* c is the first byte */
+			}
+			break;
+		case S_UNQ:
+			for (j = i; j < n && !(cls[(unsigned char)d[j]] &
+			                       C_END_UNQ);
+			     j++)
+				k |= cls[(unsigned char)d[j]];
+			if (p->flen + (j - i) >= LIBCSV_BUF_LIMIT)
+				saw_byte_at(p, p->flen + (j - i) -
+				                   (j == n && j > i ? 1 : 0));
+			p->fcheck |= (k & C_CHECK) != 0;
+			append(p, d + i, j - i);
+			i = j;
+			if (i == n)
+				break;
+			c = (unsigned char)d[i++];
+			end_field(p);
+			if (c == ',') {
+				p->state = S_FIELD;
+			} else {
+				end_record(p, c);
+				p->state = S_ROW;
+			}
+			break;
+		case S_QUO:
+			for (j = i; j < n && d[j] != '"'; j++) {
+				k |= cls[(unsigned char)d[j]];
+				p->flf += d[j] == '\n';
+			}
+			if (p->flen + (j - i) >= LIBCSV_BUF_LIMIT)
+				saw_byte_at(p, p->flen + (j - i) -
+				                   (j == n && j > i ? 1 : 0));
+			p->fcheck |= (k & C_CHECK) != 0;
+			append(p, d + i, j - i);
+			i = j;
+			if (i == n)
+				break;
+			append(p, d + i++, 1); /* maybe a literal quote */
+			p->state = S_MIGHT;
+			break;
+		case S_MIGHT:
+			c = (unsigned char)d[i];
+			saw_byte_at(p, p->flen);
+			if (c == ',' || c == '\r' || c == '\n') {
+				i++;
+				p->flen--; /* the closing quote */
+				end_field(p);
+				if (c == ',') {
+					p->state = S_FIELD;
+				} else {
+					end_record(p, c);
+					p->state = S_ROW;
+				}
+			} else if (c == '"') {
+				i++; /* "" is the quote appended before */
+				p->state = S_QUO;
+			} else {
+				p->state = S_QUO; /* c is data */
+			}
+			break;
+		}
+	}
+}
+
+/* The input has ended: close an open field and record. */
+static void
+scan_end(struct parser *p)
+{
+	switch (p->state) {
+	case S_ROW:
+		return;
+	case S_MIGHT:
+		p->flen--;
+		/* FALLTHROUGH */
+	case S_FIELD:
+	case S_UNQ:
+	case S_QUO:
+		end_field(p);
+		end_record(p, -1);
+		p->state = S_ROW;
+	}
 }
 
 struct run {
 	struct parser p;
-	struct csv_parser csv;
 };
 
 static void
@@ -853,28 +1041,20 @@ run_init(struct run *u, const struct ss_report *r, int64_t observation,
 	u->p.observation = observation;
 	u->p.why = why;
 	u->p.line = 1;
+	u->p.state = S_ROW;
 	u->p.batch = event_batch_new(64 * 1024 * 1024);
 	u->p.hdr_arena = arena_new(1024 * 1024);
 	if ((u->p.rec = malloc(SS_MAX_RECORD)) == NULL)
 		abort();
-	csv_init(&u->csv, CSV_REPALL_NL);
-	csv_set_space_func(&u->csv, no_space);
 	why[0] = '\0';
 }
 
 static enum cs_err
 run_feed(struct run *u, const char *data, size_t n)
 {
-	size_t done = csv_parse(&u->csv, data, n, on_field, on_record, &u->p);
-
-	if (done != n && u->p.fatal == CS_OK) {
-		snprintf(u->p.why, SS_WHY_MAX, "CSV: %s",
-		         csv_strerror(csv_error(&u->csv)));
-		u->p.fatal = CS_E_INTERNAL;
-	}
-	/* a field libcsv is still collecting can only be this long */
-	if (u->p.fatal == CS_OK &&
-	    csv_get_buffer_size(&u->csv) > (size_t)SS_MAX_RECORD * 2) {
+	scan(&u->p, data, n);
+	/* a field that long cannot be resynchronised safely: stop */
+	if (u->p.fatal == CS_OK && u->p.buf_over) {
 		snprintf(u->p.why, SS_WHY_MAX,
 		         "line %zu: field longer than %d bytes", u->p.line,
 		         SS_MAX_RECORD);
@@ -889,7 +1069,7 @@ run_finish(struct run *u, struct ss_stats *st_out)
 	enum cs_err err;
 
 	if (u->p.fatal == CS_OK)
-		csv_fini(&u->csv, on_field, on_record, &u->p);
+		scan_end(&u->p);
 	if (u->p.fatal == CS_OK && !u->p.have_header) {
 		snprintf(u->p.why, SS_WHY_MAX, "no header line");
 		u->p.fatal = CS_E_INVAL;
@@ -898,7 +1078,6 @@ run_finish(struct run *u, struct ss_stats *st_out)
 	err = u->p.fatal;
 	if (st_out != NULL)
 		*st_out = u->p.st;
-	csv_free(&u->csv);
 	free(u->p.rec);
 	arena_free(u->p.hdr_arena);
 	event_batch_free(u->p.batch);
