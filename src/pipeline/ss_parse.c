@@ -15,6 +15,19 @@
 
 #define NO_COL ((size_t)-1)
 
+/* A value every event of the report gets: a constant of the schema or
+ * feed.*. canon is the text event_set_text() stores for it, worked out
+ * once; NULL means "set it through store() each time" (a typed field, a
+ * value event_set_text() refuses or copies without interning). */
+struct cfield {
+	enum target target;
+	enum event_field field;
+	const char *extra_key;
+	int xid;
+	const char *value, *canon;
+	size_t n, cn;
+};
+
 struct parser {
 	const struct ss_report *r;
 	const struct ss_sink *sink;
@@ -30,6 +43,16 @@ struct parser {
 	size_t n_cols;
 	const char *col_name[SS_MAX_COLUMNS]; /* batch-independent copies */
 	size_t *req_idx, *opt_idx;            /* per mapping */
+
+	/* resolved once per header (see plan_header()) */
+	int *req_xid, *opt_xid, *col_xid; /* extra key ids, -1: none */
+	struct cfield *cf;                /* constants, then feed.* */
+	size_t n_cf, n_cf_const;
+	size_t n_xkeys;
+	uint32_t *xgen; /* per key id: the record that set it */
+	uint16_t *xpos; /* its index in ev->extra */
+	uint32_t gen;
+	struct event_batch *cbatch; /* canonical constant values */
 	size_t ix_cc_dns, ix_http_host, ix_url, ix_http_url, ix_application,
 	    ix_category, ix_detail;
 
@@ -161,9 +184,17 @@ parse_http_date(const char *s, size_t n, int64_t *out)
 			break;
 	if (m == 12)
 		return false;
-	snprintf(iso, sizeof(iso), "%.4s-%02d-%.2s %.8s", s + 12, m + 1, s + 5,
-	         s + 17);
-	return event_time_parse(iso, strlen(iso), out);
+	/* "%.4s-%02d-%.2s %.8s" of year, month, day and time; the fields
+	 * hold no NUL */
+	memcpy(iso, s + 12, 4);
+	iso[4] = '-';
+	iso[5] = (char)('0' + (m + 1) / 10);
+	iso[6] = (char)('0' + (m + 1) % 10);
+	iso[7] = '-';
+	memcpy(iso + 8, s + 5, 2);
+	iso[10] = ' ';
+	memcpy(iso + 11, s + 17, 8);
+	return event_time_parse(iso, 19, out);
 }
 
 static bool
@@ -228,6 +259,8 @@ enum vkind { V_NONE, V_STR, V_INT, V_FLOAT, V_BOOL };
 
 struct val {
 	enum vkind kind;
+	bool has_ip; /* ip holds the address s reads as */
+	struct ip_addr ip;
 	const char *s; /* V_STR: not NUL-terminated unless from the arena */
 	size_t n;
 	int64_t i;
@@ -253,12 +286,12 @@ convert(struct parser *p, const struct mapping *m, const char *s, size_t n,
 {
 	char tmp[CIDR_TEXT_MAX + 8];
 	int64_t t;
-	struct ip_addr ip;
 	struct cidr c;
 
 	v->kind = V_STR;
 	v->s = s;
 	v->n = n;
+	v->has_ip = false;
 	switch (m->conv) {
 	case SC_NONE:
 	case SC_ADD_UTC_TO_TIMESTAMP: /* the field parser assumes UTC */
@@ -311,8 +344,10 @@ convert(struct parser *p, const struct mapping *m, const char *s, size_t n,
 		}
 		memcpy(tmp, s, n);
 		tmp[n] = '\0';
-		if (!ip_parse(tmp, &ip))
+		if (!ip_parse(tmp, &v->ip))
 			v->kind = V_NONE;
+		else
+			v->has_ip = true;
 		return true;
 	case SC_VALIDATE_NETWORK: {
 		char cwhy[CIDR_WHY_MAX];
@@ -506,10 +541,38 @@ convert(struct parser *p, const struct mapping *m, const char *s, size_t n,
 
 /* ---- storing a value -------------------------------------------------- */
 
-/* 1 stored, 0 invalid value (InvalidValue), -1 out of memory or limit */
+/* extra.<key> of this record, key by its id: what event_set_extra() does
+ * (a key set again keeps its place and takes the new value) without
+ * comparing the key with every extra set before it */
+static int
+set_extra(struct parser *p, struct event *ev, int xid, const char *key,
+          struct extra_value x)
+{
+	if (p->xgen[xid] == p->gen) {
+		ev->extra[p->xpos[xid]].v = x;
+		return 1;
+	}
+	if (ev->n_extra >= EVENT_EXTRA_MAX)
+		return -1;
+	p->xgen[xid] = p->gen;
+	p->xpos[xid] = (uint16_t)ev->n_extra;
+	ev->extra[ev->n_extra].key = key;
+	ev->extra[ev->n_extra++].v = x;
+	return 1;
+}
+
+static int
+field_invalid(enum event_field f, const char *reason, char *why)
+{
+	snprintf(why, EVENT_WHY_MAX, "%s: %s", event_field_name(f), reason);
+	return 0;
+}
+
+/* 1 stored, 0 invalid value (InvalidValue), -1 out of memory or limit.
+ * xid: the key's id for T_EXTRA. */
 static int
 store(struct parser *p, struct event *ev, enum target t, enum event_field f,
-      const char *xk, const struct val *v, char *why)
+      const char *xk, int xid, const struct val *v, char *why)
 {
 	char num[32];
 	const char *s = v->s;
@@ -534,7 +597,45 @@ store(struct parser *p, struct event *ev, enum target t, enum event_field f,
 			x.kind = XV_BOOL, x.u.b = v->b;
 			break;
 		}
-		return event_set_extra(ev, xk, x) == CS_OK ? 1 : -1;
+		return set_extra(p, ev, xid, xk, x);
+	}
+	/* typed values the converter already has: what event_set_text()
+	 * would make of their text, without printing and parsing it */
+	switch (event_field_type(f)) {
+	case ET_PORT:
+		if (v->kind != V_INT)
+			break;
+		if (v->i < 0 || v->i > 65535)
+			return field_invalid(f, "not a port (0-65535)", why);
+		if (f == EF_SOURCE_PORT)
+			ev->source_port = (uint16_t)v->i;
+		else
+			ev->dest_port = (uint16_t)v->i;
+		ev->present |= 1ULL << f;
+		return 1;
+	case ET_ASN:
+		if (v->kind != V_INT)
+			break;
+		if (v->i < 1 || v->i > (int64_t)UINT32_MAX)
+			return field_invalid(
+			    f, "not an AS number (1-4294967295)", why);
+		if (f == EF_SOURCE_ASN)
+			ev->source_asn = (uint32_t)v->i;
+		else
+			ev->dest_asn = (uint32_t)v->i;
+		ev->present |= 1ULL << f;
+		return 1;
+	case ET_IP:
+		if (v->kind != V_STR || !v->has_ip)
+			break;
+		if (f == EF_SOURCE_IP)
+			ev->source_ip = v->ip;
+		else
+			ev->dest_ip = v->ip;
+		ev->present |= 1ULL << f;
+		return 1;
+	default:
+		break;
 	}
 	if (v->kind == V_INT) {
 		n = (size_t)snprintf(num, sizeof(num), "%" PRId64, v->i);
@@ -573,6 +674,135 @@ batch_end(struct parser *p)
 		p->sink->on_batch_end(p->sink->ctx);
 	event_batch_reset(p->batch);
 	p->in_batch = 0;
+}
+
+/* ---- per-header plan ----------------------------------------------------- */
+
+static int
+xkey_id(const char **keys, size_t *nk, const char *key)
+{
+	for (size_t i = 0; i < *nk; i++)
+		if (strcmp(keys[i], key) == 0)
+			return (int)i;
+	keys[*nk] = key;
+	return (int)(*nk)++;
+}
+
+static void *
+xcalloc(size_t n, size_t size)
+{
+	void *q = calloc(n ? n : 1, size);
+
+	if (q == NULL)
+		abort();
+	return q;
+}
+
+static void
+plan_cfield(struct parser *p, struct cfield *c)
+{
+	enum event_type t = event_field_type(c->field);
+	char why[EVENT_WHY_MAX];
+	struct event *ev;
+	bool fold = t == ET_FQDN || t == ET_CC || t == ET_LOWER;
+
+	c->canon = NULL;
+	if (c->target != T_FIELD || t == ET_TIME || t == ET_IP ||
+	    t == ET_PORT || t == ET_ASN || t == ET_NETWORK)
+		return;
+	if (event_new(p->cbatch, &ev) != CS_OK ||
+	    event_set_text(p->cbatch, ev, c->field, c->value, c->n, why) !=
+	        CS_OK)
+		return;
+	c->canon = ev->str[c->field];
+	c->cn = strlen(c->canon);
+	if (fold && c->cn > 256) /* set_string copies these uninterned */
+		c->canon = NULL;
+}
+
+/* What each record needs of the report and the header, resolved once:
+ * the id of every extra key (by content, so that a key set twice is
+ * found without string compares) and the constant values. */
+static void
+plan_header(struct parser *p)
+{
+	const struct ss_report *r = p->r;
+	size_t nk = 0, k = 0;
+	const char **keys = xcalloc(r->n_req + r->n_opt + r->n_const +
+	                                p->n_cols,
+	                            sizeof(*keys));
+
+	p->req_xid = xcalloc(r->n_req, sizeof(int));
+	p->opt_xid = xcalloc(r->n_opt, sizeof(int));
+	p->col_xid = xcalloc(p->n_cols, sizeof(int));
+	for (size_t i = 0; i < r->n_req; i++)
+		p->req_xid[i] = r->req[i].target == T_EXTRA
+		                    ? xkey_id(keys, &nk, r->req[i].extra_key)
+		                    : -1;
+	for (size_t i = 0; i < r->n_opt; i++)
+		p->opt_xid[i] = r->opt[i].target == T_EXTRA
+		                    ? xkey_id(keys, &nk, r->opt[i].extra_key)
+		                    : -1;
+	p->cf = xcalloc(r->n_const + 3, sizeof(*p->cf));
+	for (size_t i = 0; i < r->n_const; i++) {
+		const struct constant *c = &r->consts[i];
+		struct cfield *f = &p->cf[k++];
+
+		f->target = c->target;
+		f->field = c->field;
+		f->extra_key = c->extra_key;
+		f->xid = c->target == T_EXTRA ? xkey_id(keys, &nk, c->extra_key)
+		                              : -1;
+		f->value = c->value;
+		f->n = strlen(c->value);
+	}
+	p->n_cf_const = k;
+	p->cf[k++] = (struct cfield){.target = T_FIELD,
+	                             .field = EF_FEED_NAME,
+	                             .xid = -1,
+	                             .value = r->feed_name};
+	p->cf[k++] = (struct cfield){.target = T_FIELD,
+	                             .field = EF_FEED_PROVIDER,
+	                             .xid = -1,
+	                             .value = SS_PROVIDER};
+	if (r->url != NULL)
+		p->cf[k++] = (struct cfield){.target = T_FIELD,
+		                             .field = EF_FEED_DOCUMENTATION,
+		                             .xid = -1,
+		                             .value = r->url};
+	p->n_cf = k;
+	for (size_t i = p->n_cf_const; i < k; i++)
+		p->cf[i].n = strlen(p->cf[i].value);
+	for (size_t i = 0; i < k; i++)
+		plan_cfield(p, &p->cf[i]);
+	for (size_t i = 0; i < p->n_cols; i++)
+		p->col_xid[i] = p->col_name[i][0] != '\0'
+		                    ? xkey_id(keys, &nk, p->col_name[i])
+		                    : -1;
+	p->n_xkeys = nk;
+	p->xgen = xcalloc(nk, sizeof(*p->xgen));
+	p->xpos = xcalloc(nk, sizeof(*p->xpos));
+	p->gen = 0;
+	free(keys);
+}
+
+/* 1 set, -1 out of memory or limit (as store() for a constant) */
+static int
+set_cfield(struct parser *p, struct event *ev, const struct cfield *c,
+           char *why)
+{
+	struct val cv = {.kind = V_STR, .s = c->value, .n = c->n};
+	const char *q;
+
+	if (c->target == T_FIELD && c->canon != NULL) {
+		if ((q = event_batch_intern(p->batch, c->canon, c->cn)) == NULL)
+			return -1;
+		ev->str[c->field] = q;
+		ev->present |= 1ULL << c->field;
+		return 1;
+	}
+	return store(p, ev, c->target, c->field, c->extra_key, c->xid, &cv,
+	             why);
 }
 
 /* ---- header ------------------------------------------------------------ */
@@ -639,6 +869,7 @@ take_header(struct parser *p)
 	p->ix_application = header_index(p, "application");
 	p->ix_category = header_index(p, "category");
 	p->ix_detail = header_index(p, "detail");
+	plan_header(p);
 	p->have_header = true;
 }
 
@@ -669,6 +900,7 @@ take_record(struct parser *p)
 	if (event_new(p->batch, &ev) != CS_OK)
 		goto toobig;
 	memset(p->consumed, 0, p->n_cols * sizeof(p->consumed[0]));
+	p->gen++; /* no extra key set yet */
 
 	for (size_t i = 0; i < r->n_req; i++) {
 		const struct mapping *m = &r->req[i];
@@ -689,7 +921,8 @@ take_record(struct parser *p)
 			p->consumed[ix] = true;
 			continue;
 		}
-		rc = store(p, ev, m->target, m->field, m->extra_key, &v, why);
+		rc = store(p, ev, m->target, m->field, m->extra_key,
+		           p->req_xid[i], &v, why);
 		if (rc < 0)
 			goto toobig;
 		if (rc == 0) {
@@ -721,20 +954,15 @@ take_record(struct parser *p)
 			p->consumed[ix] = true;
 			continue;
 		}
-		rc = store(p, ev, m->target, m->field, m->extra_key, &v, why);
+		rc = store(p, ev, m->target, m->field, m->extra_key,
+		           p->opt_xid[i], &v, why);
 		if (rc < 0)
 			goto toobig;
 		p->consumed[ix] = rc == 1; /* invalid: kept for extra */
 	}
-	for (size_t i = 0; i < r->n_const; i++) {
-		const struct constant *c = &r->consts[i];
-		struct val cv = {
-		    .kind = V_STR, .s = c->value, .n = strlen(c->value)};
-
-		if (store(p, ev, c->target, c->field, c->extra_key, &cv, why) <
-		    1)
+	for (size_t i = 0; i < p->n_cf_const; i++)
+		if (set_cfield(p, ev, &p->cf[i], why) < 1)
 			goto toobig;
-	}
 	for (size_t i = 0; i < p->n_cols; i++) {
 		/* a column without a name cannot be named in extra */
 		if (p->consumed[i] || p->len[i] == 0 ||
@@ -743,26 +971,13 @@ take_record(struct parser *p)
 		v.kind = V_STR;
 		v.s = p->rec + p->off[i];
 		v.n = p->len[i];
-		if (store(p, ev, T_EXTRA, EF_COUNT, p->col_name[i], &v, why) <
-		    1)
+		if (store(p, ev, T_EXTRA, EF_COUNT, p->col_name[i],
+		          p->col_xid[i], &v, why) < 1)
 			goto toobig;
 	}
-	{
-		struct val fv = {.kind = V_STR};
-
-		fv.s = r->feed_name, fv.n = strlen(r->feed_name);
-		if (store(p, ev, T_FIELD, EF_FEED_NAME, NULL, &fv, why) < 1)
+	for (size_t i = p->n_cf_const; i < p->n_cf; i++) /* feed.* */
+		if (set_cfield(p, ev, &p->cf[i], why) < 1)
 			goto toobig;
-		fv.s = SS_PROVIDER, fv.n = strlen(SS_PROVIDER);
-		if (store(p, ev, T_FIELD, EF_FEED_PROVIDER, NULL, &fv, why) < 1)
-			goto toobig;
-		if (r->url != NULL) {
-			fv.s = r->url, fv.n = strlen(r->url);
-			if (store(p, ev, T_FIELD, EF_FEED_DOCUMENTATION, NULL,
-			          &fv, why) < 1)
-				goto toobig;
-		}
-	}
 	if (p->observation != 0)
 		event_set_time(ev, EF_TIME_OBSERVATION, p->observation);
 	p->st.events++;
@@ -1044,6 +1259,7 @@ run_init(struct run *u, const struct ss_report *r, int64_t observation,
 	u->p.state = S_ROW;
 	u->p.batch = event_batch_new(64 * 1024 * 1024);
 	u->p.hdr_arena = arena_new(1024 * 1024);
+	u->p.cbatch = event_batch_new(1024 * 1024);
 	if ((u->p.rec = malloc(SS_MAX_RECORD)) == NULL)
 		abort();
 	why[0] = '\0';
@@ -1081,6 +1297,13 @@ run_finish(struct run *u, struct ss_stats *st_out)
 	free(u->p.rec);
 	arena_free(u->p.hdr_arena);
 	event_batch_free(u->p.batch);
+	event_batch_free(u->p.cbatch);
+	free(u->p.req_xid);
+	free(u->p.opt_xid);
+	free(u->p.col_xid);
+	free(u->p.cf);
+	free(u->p.xgen);
+	free(u->p.xpos);
 	return err;
 }
 
