@@ -136,24 +136,39 @@ event_batch_used(const struct event_batch *b)
 	return arena_used(b->arena);
 }
 
-/* A multiplicative hash over 8-byte words: strings here are short and
- * the byte-at-a-time FNV loop was a visible part of each event. */
+/* A multiplicative hash over 8-byte words (the last word overlapping the
+ * one before): strings here are short, and the byte-at-a-time FNV loop
+ * was a visible part of each event. Equality is decided by memcmp. */
+static inline uint64_t
+mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0xff51afd7ed558ccdULL;
+	return h ^ (h >> 32);
+}
+
 static uint32_t
 str_hash(const char *s, size_t n)
 {
+	const char *e = s + n;
 	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+	uint32_t a, b;
 
-	for (; n >= 8; s += 8, n -= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
+	if (n >= 8) {
+		for (; e - s > 8; s += 8) {
+			memcpy(&w, s, 8);
+			h = mix(h, w);
+		}
+		memcpy(&w, e - 8, 8);
+		h = mix(h, w);
+	} else if (n >= 4) {
+		memcpy(&a, s, 4);
+		memcpy(&b, e - 4, 4);
+		h = mix(h, (uint64_t)a << 32 | b);
+	} else if (n > 0) {
+		h = mix(h, (uint64_t)(unsigned char)s[0] << 16 |
+		               (uint64_t)(unsigned char)s[n / 2] << 8 |
+		               (unsigned char)s[n - 1]);
 	}
-	if (n > 0) {
-		w = 0;
-		memcpy(&w, s, n);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-	}
-	h ^= h >> 29;
 	h *= 0xc4ceb9fe1a85ec53ULL;
 	return (uint32_t)(h >> 32);
 }
@@ -456,6 +471,25 @@ token_ok(const char *s, size_t n)
 	return true;
 }
 
+/* toupper/tolower (the locale's), called only for the bytes they may
+ * change: digits, punctuation and letters already in the target case are
+ * their own image in every locale. */
+static inline char
+fold_char(char c, int fold)
+{
+	unsigned char u = (unsigned char)c;
+
+	if (fold > 0)
+		return (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+		               u == '.' || u == '-' || u == '_'
+		           ? c
+		           : (char)toupper(u);
+	return (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || u == '.' ||
+	               u == '-' || u == '_'
+	           ? c
+	           : (char)tolower(u);
+}
+
 static enum cs_err
 set_string(struct event_batch *b, struct event *ev, enum event_field f,
            const char *s, size_t n, int fold)
@@ -465,9 +499,7 @@ set_string(struct event_batch *b, struct event *ev, enum event_field f,
 
 	if (fold != 0 && n <= sizeof(buf)) {
 		for (size_t i = 0; i < n; i++)
-			buf[i] =
-			    (char)(fold > 0 ? toupper((unsigned char)s[i])
-			                    : tolower((unsigned char)s[i]));
+			buf[i] = fold_char(s[i], fold);
 		s = buf;
 	} else if (fold != 0) {
 		char *q = arena_alloc(b->arena, n + 1);

@@ -1064,7 +1064,7 @@ field_bytes_ok(struct parser *p, const char *s, size_t n)
 }
 
 /* A field is complete: flen bytes, in the record buffer when they fit. */
-static void
+static inline void
 end_field(struct parser *p)
 {
 	size_t n = p->flen;
