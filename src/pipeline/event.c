@@ -174,12 +174,14 @@ str_hash(const char *s, size_t n)
 }
 
 const char *
-event_batch_intern(struct event_batch *b, const char *s, size_t n)
+event_batch_intern_kept(struct event_batch *b, const char *s, size_t n,
+                        bool *kept_out)
 {
 	uint32_t h;
 	size_t i;
 	char *p;
 
+	*kept_out = false;
 	if (n > UINT32_MAX)
 		return NULL;
 	h = str_hash(s, n);
@@ -188,16 +190,28 @@ event_batch_intern(struct event_batch *b, const char *s, size_t n)
 
 		if (sl->s == NULL)
 			break;
-		if (sl->hash == h && sl->len == n && memcmp(sl->s, s, n) == 0)
+		if (sl->hash == h && sl->len == n &&
+		    memcmp(sl->s, s, n) == 0) {
+			*kept_out = true;
 			return sl->s;
+		}
 	}
 	if ((p = arena_strndup(b->arena, s, n)) == NULL)
 		return NULL;
 	if (b->n_interned < INTERN_LIMIT) {
 		b->slots[i] = (struct intern_slot){h, (uint32_t)n, p};
 		b->used[b->n_interned++] = (uint16_t)i;
+		*kept_out = true;
 	}
 	return p;
+}
+
+const char *
+event_batch_intern(struct event_batch *b, const char *s, size_t n)
+{
+	bool kept;
+
+	return event_batch_intern_kept(b, s, n, &kept);
 }
 
 enum cs_err

@@ -29,6 +29,7 @@ struct cfield {
 	int xid;
 	const char *value, *canon;
 	size_t n, cn;
+	const char *in_batch; /* canon interned in this batch, or NULL */
 };
 
 struct parser {
@@ -676,6 +677,8 @@ batch_end(struct parser *p)
 	if (p->sink->on_batch_end)
 		p->sink->on_batch_end(p->sink->ctx);
 	event_batch_reset(p->batch);
+	for (size_t i = 0; i < p->n_cf; i++)
+		p->cf[i].in_batch = NULL;
 	p->in_batch = 0;
 }
 
@@ -791,15 +794,22 @@ plan_header(struct parser *p)
 
 /* 1 set, -1 out of memory or limit (as store() for a constant) */
 static int
-set_cfield(struct parser *p, struct event *ev, const struct cfield *c,
-           char *why)
+set_cfield(struct parser *p, struct event *ev, struct cfield *c, char *why)
 {
 	struct val cv = {.kind = V_STR, .s = c->value, .n = c->n};
 	const char *q;
 
 	if (c->target == T_FIELD && c->canon != NULL) {
-		if ((q = event_batch_intern(p->batch, c->canon, c->cn)) == NULL)
-			return -1;
+		bool kept;
+
+		if ((q = c->in_batch) == NULL) {
+			q = event_batch_intern_kept(p->batch, c->canon, c->cn,
+			                            &kept);
+			if (q == NULL)
+				return -1;
+			if (kept)
+				c->in_batch = q;
+		}
 		ev->str[c->field] = q;
 		ev->present |= 1ULL << c->field;
 		return 1;
