@@ -1286,6 +1286,23 @@ scan(struct parser *p, const char *d, size_t n)
 			i = j;
 			if (i == n)
 				break;
+			/* the usual case, a closing quote and then a delimiter
+			 * or the end of the line, without a trip through
+			 * S_MIGHT (which would drop that quote again) */
+			if (i + 1 < n && p->flen + 1 < LIBCSV_BUF_LIMIT) {
+				c = (unsigned char)d[i + 1];
+				if (c == ',' || c == '\r' || c == '\n') {
+					i += 2;
+					end_field(p);
+					if (c == ',') {
+						p->state = S_FIELD;
+					} else {
+						end_record(p, c);
+						p->state = S_ROW;
+					}
+					break;
+				}
+			}
 			append(p, d + i++, 1); /* maybe a literal quote */
 			p->state = S_MIGHT;
 			break;
