@@ -190,8 +190,7 @@ event_batch_intern_kept(struct event_batch *b, const char *s, size_t n,
 
 		if (sl->s == NULL)
 			break;
-		if (sl->hash == h && sl->len == n &&
-		    memcmp(sl->s, s, n) == 0) {
+		if (sl->hash == h && sl->len == n && memcmp(sl->s, s, n) == 0) {
 			*kept_out = true;
 			return sl->s;
 		}

@@ -1,11 +1,12 @@
 /*
  * shadowserver.c - the schema-driven Shadowserver report parser.
  *
- * Hot loop: libcsv hands over fields, which are copied into one record
- * buffer; at the end of a record each mapping of the report runs its
- * converter on a (pointer, length) view and sets the event field or extra
- * pair. Strings go to the batch arena (interned), so a record costs no
- * malloc; the arena is reset every SS_BATCH_EVENTS events.
+ * Hot loop (ss_parse.c): the framing decodes each field once into one
+ * record buffer; at the end of a record each mapping of the report runs
+ * its converter on a (pointer, length) view and sets the event field or
+ * extra pair, through a plan resolved once per header. Strings go to the
+ * batch arena (interned), so a record costs no malloc; the arena is reset
+ * every SS_BATCH_EVENTS events.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -15,7 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <csv.h>
 #include <jansson.h>
 
 #include "pipeline/shadowserver.h"

@@ -1,6 +1,8 @@
 /*
- * ss_parse.c - Shadowserver CSV records to events: libcsv callbacks, the
- * converters (IntelMQ's semantics, re-implemented) and the mapping loop.
+ * ss_parse.c - Shadowserver CSV records to events: the CSV framing (the
+ * language libcsv accepted, see scan()), the converters (IntelMQ's
+ * semantics, re-implemented) and the mapping loop with its per-header
+ * plan.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -734,9 +736,8 @@ plan_header(struct parser *p)
 {
 	const struct ss_report *r = p->r;
 	size_t nk = 0, k = 0;
-	const char **keys = xcalloc(r->n_req + r->n_opt + r->n_const +
-	                                p->n_cols,
-	                            sizeof(*keys));
+	const char **keys = xcalloc(
+	    r->n_req + r->n_opt + r->n_const + p->n_cols, sizeof(*keys));
 
 	p->req_xid = xcalloc(r->n_req, sizeof(int));
 	p->opt_xid = xcalloc(r->n_opt, sizeof(int));
@@ -1030,29 +1031,12 @@ enum scan_state { S_ROW, S_FIELD, S_UNQ, S_QUO, S_MIGHT };
  * that rule keeps the same reports stopping at the same place. */
 #define LIBCSV_BUF_LIMIT ((size_t)SS_MAX_RECORD * 2)
 
-/* byte classes: what ends a run of field bytes, and what a run holding
- * the byte must be checked for */
-#define C_END_UNQ 1 /* , CR LF */
-#define C_END_QUO 2 /* " */
-#define C_LF      4
-#define C_CHECK   8 /* NUL or a byte >= 0x80 */
-
-static const unsigned char cls[256] = {
-    [0] = C_CHECK,
-    ['\n'] = C_END_UNQ | C_LF,
-    ['\r'] = C_END_UNQ,
-    [','] = C_END_UNQ,
-    ['"'] = C_END_QUO,
-#define H8(x)                                                                  \
-	[x] = C_CHECK, [x + 1] = C_CHECK, [x + 2] = C_CHECK, [x + 3] = C_CHECK, \
-	[x + 4] = C_CHECK, [x + 5] = C_CHECK, [x + 6] = C_CHECK, [x + 7] = C_CHECK
-#define H64(x) H8(x), H8(x + 8), H8(x + 16), H8(x + 24), H8(x + 32), \
-	H8(x + 40), H8(x + 48), H8(x + 56)
-    H64(0x80),
-    H64(0xc0),
-#undef H64
-#undef H8
-};
+/* a byte the UTF-8 and NUL checks must see */
+static inline bool
+needs_check(unsigned char c)
+{
+	return c == 0 || c >= 0x80;
+}
 
 /* ASCII without NUL: nothing to check */
 static bool
@@ -1158,7 +1142,8 @@ run_unq(const char *d, size_t i, size_t n, bool *check)
 	              c = _mm_set1_epi8('\n'), z = _mm_setzero_si128();
 
 	while (i + 16 <= n) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(d + i));
+		__m128i v =
+		    _mm_loadu_si128((const __m128i *)(const void *)(d + i));
 		__m128i e = _mm_or_si128(
 		    _mm_or_si128(_mm_cmpeq_epi8(v, a), _mm_cmpeq_epi8(v, b)),
 		    _mm_or_si128(_mm_cmpeq_epi8(v, c), _mm_cmpeq_epi8(v, z)));
@@ -1170,18 +1155,18 @@ run_unq(const char *d, size_t i, size_t n, bool *check)
 			continue;
 		}
 		i += (size_t)__builtin_ctz(m);
-		if (cls[(unsigned char)d[i]] & C_END_UNQ)
+		if (d[i] == ',' || d[i] == '\r' || d[i] == '\n')
 			return i;
 		*check = true;
 		i++;
 	}
 #endif
 	for (; i < n; i++) {
-		unsigned k = cls[(unsigned char)d[i]];
+		unsigned char u = (unsigned char)d[i];
 
-		if (k & C_END_UNQ)
+		if (u == ',' || u == '\r' || u == '\n')
 			break;
-		if (k & C_CHECK)
+		if (needs_check(u))
 			*check = true;
 	}
 	return i;
@@ -1195,7 +1180,8 @@ run_quo(const char *d, size_t i, size_t n, bool *check, size_t *lf)
 	              z = _mm_setzero_si128();
 
 	while (i + 16 <= n) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(d + i));
+		__m128i v =
+		    _mm_loadu_si128((const __m128i *)(const void *)(d + i));
 		__m128i e = _mm_or_si128(
 		    _mm_cmpeq_epi8(v, a),
 		    _mm_or_si128(_mm_cmpeq_epi8(v, c), _mm_cmpeq_epi8(v, z)));
@@ -1217,13 +1203,13 @@ run_quo(const char *d, size_t i, size_t n, bool *check, size_t *lf)
 	}
 #endif
 	for (; i < n; i++) {
-		unsigned k = cls[(unsigned char)d[i]];
+		unsigned char u = (unsigned char)d[i];
 
-		if (k & C_END_QUO)
+		if (u == '"')
 			break;
-		if (k & C_LF)
+		if (u == '\n')
 			(*lf)++;
-		else if (k & C_CHECK)
+		else if (needs_check(u))
 			*check = true;
 	}
 	return i;
