@@ -52,7 +52,8 @@ struct parser {
 
 	/* resolved once per header (see plan_header()) */
 	int *req_xid, *opt_xid, *col_xid; /* extra key ids, -1: none */
-	struct cfield *cf;                /* constants, then feed.* */
+	struct icache *req_ic, *opt_ic, *col_ic;
+	struct cfield *cf; /* constants, then feed.* */
 	size_t n_cf, n_cf_const;
 	size_t n_xkeys;
 	uint32_t *xgen; /* per key id: the record that set it */
@@ -287,8 +288,8 @@ col_val(const struct parser *p, size_t ix, size_t *n)
 
 /* Returns false when the converter "raises" (the record is malformed). */
 static bool
-convert(struct parser *p, const struct mapping *m, const char *s, size_t n,
-        struct val *v)
+convert_other(struct parser *p, const struct mapping *m, const char *s,
+              size_t n, struct val *v)
 {
 	char tmp[CIDR_TEXT_MAX + 8];
 	int64_t t;
@@ -545,6 +546,55 @@ convert(struct parser *p, const struct mapping *m, const char *s, size_t n,
 	return true;
 }
 
+/* The converters most columns have, without a call. */
+static inline bool
+convert(struct parser *p, const struct mapping *m, const char *s, size_t n,
+        struct val *v)
+{
+	switch (m->conv) {
+	case SC_NONE:
+	case SC_ADD_UTC_TO_TIMESTAMP: /* the field parser assumes UTC */
+		v->kind = V_STR;
+		break;
+	case SC_VALIDATE_TO_NONE:
+		v->kind = n == 0 || eq(s, n, "0") || eq(s, n, "unknown")
+		              ? V_NONE
+		              : V_STR;
+		break;
+	default:
+		return convert_other(p, m, s, n, v);
+	}
+	v->s = s;
+	v->n = n;
+	v->has_ip = false;
+	return true;
+}
+
+/* A string interned in the batch, remembered per column: a column that
+ * repeats its last value (a country, a sector) gets the pointer the batch
+ * would give again without hashing it. c->s is only kept while the batch
+ * keeps the string (until batch_end). */
+struct icache {
+	const char *s;
+	size_t n;
+};
+
+static const char *
+intern_cached(struct parser *p, struct icache *c, const char *s, size_t n)
+{
+	const char *q;
+	bool kept;
+
+	if (c != NULL && c->s != NULL && c->n == n && memcmp(c->s, s, n) == 0)
+		return c->s;
+	q = event_batch_intern_kept(p->batch, s, n, &kept);
+	if (c != NULL && q != NULL) {
+		c->s = kept ? q : NULL;
+		c->n = n;
+	}
+	return q;
+}
+
 /* ---- storing a value -------------------------------------------------- */
 
 /* extra.<key> of this record, key by its id: what event_set_extra() does
@@ -578,7 +628,8 @@ field_invalid(enum event_field f, const char *reason, char *why)
  * xid: the key's id for T_EXTRA. */
 static int
 store(struct parser *p, struct event *ev, enum target t, enum event_field f,
-      const char *xk, int xid, const struct val *v, char *why)
+      const char *xk, int xid, struct icache *ic, const struct val *v,
+      char *why)
 {
 	char num[32];
 	const char *s = v->s;
@@ -589,8 +640,7 @@ store(struct parser *p, struct event *ev, enum target t, enum event_field f,
 		switch (v->kind) {
 		case V_STR:
 			x.kind = XV_STRING;
-			if ((x.u.s = event_batch_intern(p->batch, s, n)) ==
-			    NULL)
+			if ((x.u.s = intern_cached(p, ic, s, n)) == NULL)
 				return -1;
 			break;
 		case V_INT:
@@ -629,6 +679,16 @@ store(struct parser *p, struct event *ev, enum target t, enum event_field f,
 			ev->source_asn = (uint32_t)v->i;
 		else
 			ev->dest_asn = (uint32_t)v->i;
+		ev->present |= 1ULL << f;
+		return 1;
+	case ET_STRING:
+		/* event_set_text()'s checks, then set_string() unfolded */
+		if (v->kind != V_STR || n == 0 || n > EVENT_VALUE_MAX ||
+		    memchr(s, '\0', n) != NULL)
+			break;
+		if ((s = intern_cached(p, ic, s, n)) == NULL)
+			return -1;
+		ev->str[f] = s;
 		ev->present |= 1ULL << f;
 		return 1;
 	case ET_IP:
@@ -681,6 +741,11 @@ batch_end(struct parser *p)
 	event_batch_reset(p->batch);
 	for (size_t i = 0; i < p->n_cf; i++)
 		p->cf[i].in_batch = NULL;
+	if (p->have_header) {
+		memset(p->req_ic, 0, p->r->n_req * sizeof(*p->req_ic));
+		memset(p->opt_ic, 0, p->r->n_opt * sizeof(*p->opt_ic));
+		memset(p->col_ic, 0, p->n_cols * sizeof(*p->col_ic));
+	}
 	p->in_batch = 0;
 }
 
@@ -742,6 +807,9 @@ plan_header(struct parser *p)
 	p->req_xid = xcalloc(r->n_req, sizeof(int));
 	p->opt_xid = xcalloc(r->n_opt, sizeof(int));
 	p->col_xid = xcalloc(p->n_cols, sizeof(int));
+	p->req_ic = xcalloc(r->n_req, sizeof(*p->req_ic));
+	p->opt_ic = xcalloc(r->n_opt, sizeof(*p->opt_ic));
+	p->col_ic = xcalloc(p->n_cols, sizeof(*p->col_ic));
 	for (size_t i = 0; i < r->n_req; i++)
 		p->req_xid[i] = r->req[i].target == T_EXTRA
 		                    ? xkey_id(keys, &nk, r->req[i].extra_key)
@@ -815,8 +883,8 @@ set_cfield(struct parser *p, struct event *ev, struct cfield *c, char *why)
 		ev->present |= 1ULL << c->field;
 		return 1;
 	}
-	return store(p, ev, c->target, c->field, c->extra_key, c->xid, &cv,
-	             why);
+	return store(p, ev, c->target, c->field, c->extra_key, c->xid, NULL,
+	             &cv, why);
 }
 
 /* ---- header ------------------------------------------------------------ */
@@ -936,7 +1004,7 @@ take_record(struct parser *p)
 			continue;
 		}
 		rc = store(p, ev, m->target, m->field, m->extra_key,
-		           p->req_xid[i], &v, why);
+		           p->req_xid[i], &p->req_ic[i], &v, why);
 		if (rc < 0)
 			goto toobig;
 		if (rc == 0) {
@@ -969,7 +1037,7 @@ take_record(struct parser *p)
 			continue;
 		}
 		rc = store(p, ev, m->target, m->field, m->extra_key,
-		           p->opt_xid[i], &v, why);
+		           p->opt_xid[i], &p->opt_ic[i], &v, why);
 		if (rc < 0)
 			goto toobig;
 		p->consumed[ix] = rc == 1; /* invalid: kept for extra */
@@ -986,7 +1054,7 @@ take_record(struct parser *p)
 		v.s = p->rec + p->off[i];
 		v.n = p->len[i];
 		if (store(p, ev, T_EXTRA, EF_COUNT, p->col_name[i],
-		          p->col_xid[i], &v, why) < 1)
+		          p->col_xid[i], &p->col_ic[i], &v, why) < 1)
 			goto toobig;
 	}
 	for (size_t i = p->n_cf_const; i < p->n_cf; i++) /* feed.* */
@@ -1394,6 +1462,9 @@ run_finish(struct run *u, struct ss_stats *st_out)
 	free(u->p.req_xid);
 	free(u->p.opt_xid);
 	free(u->p.col_xid);
+	free(u->p.req_ic);
+	free(u->p.opt_ic);
+	free(u->p.col_ic);
 	free(u->p.cf);
 	free(u->p.xgen);
 	free(u->p.xpos);
