@@ -1174,17 +1174,29 @@ end_record(struct parser *p, int c)
 /* Appends d[0..r) to the current field: into the record buffer as far as
  * a storable field can reach, counted in any case. */
 static inline void
-append(struct parser *p, const char *d, size_t r)
+append(struct parser *p, const char *d, size_t r, size_t avail)
 {
 	/* a field that can be kept has at most this many bytes and its
 	 * closing quote or NUL */
 	size_t bound = SS_MAX_RECORD - p->rec_len, room;
+	char *to = p->rec + p->rec_len + p->flen;
 
+	if (p->bad != NULL)
+		goto out;
+	/* a short run: one fixed 16-byte copy (from the input, which has
+	 * that many bytes, into the record buffer, which has that much room;
+	 * bytes past the run are overwritten later or never read) */
+	if (r <= 16 && avail >= 16 &&
+	    p->rec_len + p->flen + 16 <= SS_MAX_RECORD) {
+		memcpy(to, d, 16);
+		goto out;
+	}
 	if (bound > SS_MAX_FIELD + 1)
 		bound = SS_MAX_FIELD + 1;
 	room = bound > p->flen ? bound - p->flen : 0;
-	if (p->bad == NULL && room > 0)
-		memcpy(p->rec + p->rec_len + p->flen, d, r < room ? r : room);
+	if (room > 0)
+		memcpy(to, d, r < room ? r : room);
+out:
 	p->flen += r;
 }
 
@@ -1318,7 +1330,7 @@ scan(struct parser *p, const char *d, size_t n)
 			if (p->flen + (j - i) >= LIBCSV_BUF_LIMIT)
 				saw_byte_at(p, p->flen + (j - i) -
 				                   (j == n && j > i ? 1 : 0));
-			append(p, d + i, j - i);
+			append(p, d + i, j - i, n - i);
 			i = j;
 			if (i == n)
 				break;
@@ -1336,7 +1348,7 @@ scan(struct parser *p, const char *d, size_t n)
 			if (p->flen + (j - i) >= LIBCSV_BUF_LIMIT)
 				saw_byte_at(p, p->flen + (j - i) -
 				                   (j == n && j > i ? 1 : 0));
-			append(p, d + i, j - i);
+			append(p, d + i, j - i, n - i);
 			i = j;
 			if (i == n)
 				break;
@@ -1357,7 +1369,8 @@ scan(struct parser *p, const char *d, size_t n)
 					break;
 				}
 			}
-			append(p, d + i++, 1); /* maybe a literal quote */
+			append(p, d + i, 1, n - i); /* maybe a literal quote */
+			i++;
 			p->state = S_MIGHT;
 			break;
 		case S_MIGHT:
