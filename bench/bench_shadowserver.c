@@ -7,8 +7,9 @@
  * ../shared/tools/gen_shadowserver_csv.py; bench/shadowserver_bench.sh does
  * that) and BENCH_SHADOWSERVER_SCHEMA (Shadowserver's intelmq.json). The
  * report is read into memory first, so the figure is the parser's, not the
- * disk's; best of three runs. Prints events/s, MB/s and peak RSS; it never
- * fails on a duration.
+ * disk's; best of three runs. Prints events/s and MB/s by wall clock and by
+ * the CPU time the process used (steadier on a machine other jobs share),
+ * and peak RSS; it never fails on a duration.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,11 +23,11 @@
 #include "pipeline/shadowserver.h"
 
 static double
-now(void)
+now(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -58,7 +59,7 @@ main(void)
 	struct stat sb;
 	struct rusage ru;
 	char *data;
-	double best = 0;
+	double best = 0, best_cpu = 0;
 	size_t events = 0;
 	int fd;
 
@@ -88,18 +89,22 @@ main(void)
 	for (int run = 0; run < 3; run++) {
 		struct ss_sink sink = {count, bad, NULL, &events};
 		struct ss_stats st;
-		double t0;
+		double t0, c0;
 
 		events = 0;
-		t0 = now();
+		t0 = now(CLOCK_MONOTONIC);
+		c0 = now(CLOCK_PROCESS_CPUTIME_ID);
 		if (ss_parse_buf(r, data, (size_t)sb.st_size, 0, &sink, &st,
 		                 why) != CS_OK) {
 			fprintf(stderr, "bench_shadowserver: %s\n", why);
 			return 1;
 		}
-		t0 = now() - t0;
+		t0 = now(CLOCK_MONOTONIC) - t0;
+		c0 = now(CLOCK_PROCESS_CPUTIME_ID) - c0;
 		if (run == 0 || t0 < best)
 			best = t0;
+		if (run == 0 || c0 < best_cpu)
+			best_cpu = c0;
 		if (run == 2)
 			printf(
 			    "report %s: %zu rows, %zu events, %zu malformed\n",
@@ -111,6 +116,9 @@ main(void)
 	       "%.1f MB/s\n",
 	       best, (double)events / best,
 	       (double)sb.st_size / best / (1 << 20));
+	printf("by CPU time, best of 3: %.2f s, %.0f events/s, %.1f MB/s\n",
+	       best_cpu, (double)events / best_cpu,
+	       (double)sb.st_size / best_cpu / (1 << 20));
 	printf("peak RSS %.1f MiB (the report itself: %.1f MiB)\n",
 	       (double)ru.ru_maxrss / 1024, (double)sb.st_size / (1 << 20));
 	free(data);

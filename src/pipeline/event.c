@@ -12,7 +12,15 @@
 
 #include "pipeline/event.h"
 
-#define INTERN_SLOTS 4096 /* power of two; interning stops at 3/4 full */
+/*
+ * Interning keeps the first INTERN_LIMIT distinct strings of a batch; later
+ * new strings are copied but not remembered. The table has four times
+ * more slots than that limit so that a look-up, which a batch of scan
+ * reports makes mostly for strings it has never seen, ends after one or
+ * two probes; only the slots used are cleared at reset.
+ */
+#define INTERN_LIMIT 3072
+#define INTERN_SLOTS 16384 /* power of two, > INTERN_LIMIT */
 
 struct intern_slot {
 	uint32_t hash, len;
@@ -23,6 +31,7 @@ struct event_batch {
 	struct arena *arena;
 	struct intern_slot *slots; /* INTERN_SLOTS, heap */
 	size_t n_interned;
+	uint16_t used[INTERN_LIMIT]; /* slots to clear at reset */
 };
 
 static const struct field_def {
@@ -116,8 +125,8 @@ void
 event_batch_reset(struct event_batch *b)
 {
 	arena_reset(b->arena);
-	if (b->n_interned > 0)
-		memset(b->slots, 0, INTERN_SLOTS * sizeof(*b->slots));
+	for (size_t i = 0; i < b->n_interned; i++)
+		b->slots[b->used[i]].s = NULL;
 	b->n_interned = 0;
 }
 
@@ -127,56 +136,81 @@ event_batch_used(const struct event_batch *b)
 	return arena_used(b->arena);
 }
 
-/* A hash of n bytes, eight at a time (a multiply-xorshift mix; the
- * table is per batch and probing compares the bytes, so it only has to
- * spread well and be quick). */
-static uint32_t
-hash_bytes(const char *s, size_t n)
+/* A multiplicative hash over 8-byte words (the last word overlapping the
+ * one before): strings here are short, and the byte-at-a-time FNV loop
+ * was a visible part of each event. Equality is decided by memcmp. */
+static inline uint64_t
+mix(uint64_t h, uint64_t w)
 {
-	uint64_t h = 0x9e3779b97f4a7c15u ^ n, w;
-	size_t i = 0;
+	h = (h ^ w) * 0xff51afd7ed558ccdULL;
+	return h ^ (h >> 32);
+}
 
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, s + i, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdu;
-		h ^= h >> 32;
+static uint32_t
+str_hash(const char *s, size_t n)
+{
+	const char *e = s + n;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+	uint32_t a, b;
+
+	if (n >= 8) {
+		for (; e - s > 8; s += 8) {
+			memcpy(&w, s, 8);
+			h = mix(h, w);
+		}
+		memcpy(&w, e - 8, 8);
+		h = mix(h, w);
+	} else if (n >= 4) {
+		memcpy(&a, s, 4);
+		memcpy(&b, e - 4, 4);
+		h = mix(h, (uint64_t)a << 32 | b);
+	} else if (n > 0) {
+		h = mix(h, (uint64_t)(unsigned char)s[0] << 16 |
+		               (uint64_t)(unsigned char)s[n / 2] << 8 |
+		               (unsigned char)s[n - 1]);
 	}
-	if (i < n) {
-		w = 0;
-		memcpy(&w, s + i, n - i);
-		h = (h ^ w) * 0xff51afd7ed558ccdu;
-	}
-	h ^= h >> 29;
-	h *= 0xc4ceb9fe1a85ec53u;
-	h ^= h >> 32;
-	return (uint32_t)h;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return (uint32_t)(h >> 32);
 }
 
 const char *
-event_batch_intern(struct event_batch *b, const char *s, size_t n)
+event_batch_intern_kept(struct event_batch *b, const char *s, size_t n,
+                        bool *kept_out)
 {
 	uint32_t h;
 	size_t i;
 	char *p;
 
+	*kept_out = false;
 	if (n > UINT32_MAX)
 		return NULL;
-	h = hash_bytes(s, n);
+	h = str_hash(s, n);
 	for (i = h & (INTERN_SLOTS - 1);; i = (i + 1) & (INTERN_SLOTS - 1)) {
 		struct intern_slot *sl = &b->slots[i];
 
 		if (sl->s == NULL)
 			break;
-		if (sl->hash == h && sl->len == n && memcmp(sl->s, s, n) == 0)
+		if (sl->hash == h && sl->len == n && memcmp(sl->s, s, n) == 0) {
+			*kept_out = true;
 			return sl->s;
+		}
 	}
 	if ((p = arena_strndup(b->arena, s, n)) == NULL)
 		return NULL;
-	if (b->n_interned < INTERN_SLOTS / 4 * 3) {
+	if (b->n_interned < INTERN_LIMIT) {
 		b->slots[i] = (struct intern_slot){h, (uint32_t)n, p};
-		b->n_interned++;
+		b->used[b->n_interned++] = (uint16_t)i;
+		*kept_out = true;
 	}
 	return p;
+}
+
+const char *
+event_batch_intern(struct event_batch *b, const char *s, size_t n)
+{
+	bool kept;
+
+	return event_batch_intern_kept(b, s, n, &kept);
 }
 
 enum cs_err
@@ -303,38 +337,21 @@ event_time_parse(const char *s, size_t n, int64_t *out)
 	return *out >= EVENT_TIME_MIN && *out <= EVENT_TIME_MAX;
 }
 
-/* The inverse of days_from_civil(): a day count since 1970-01-01 to a
- * proleptic Gregorian date (the same era arithmetic). */
 static void
-civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+put_digits(char *p, unsigned v, int width)
 {
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
+	while (width-- > 0) {
+		p[width] = (char)('0' + v % 10);
+		v /= 10;
+	}
 }
 
-static void
-two(char *p, int v)
-{
-	p[0] = (char)('0' + v / 10);
-	p[1] = (char)('0' + v % 10);
-}
-
-/* On every stored event, twice: digits by hand (snprintf and gmtime_r
- * cost about 3,000 instructions a call). */
+/* gmtime_r and snprintf were most of the cost of a converted date; this
+ * is the same proleptic Gregorian calendar (days to civil, H. Hinnant). */
 void
 event_time_format(int64_t t, char out[26])
 {
-	int64_t y, days, secs;
-	int m, d;
+	int64_t days, secs, z, era, doe, yoe, doy, mp, y, m, d;
 
 	if (t < EVENT_TIME_MIN)
 		t = EVENT_TIME_MIN;
@@ -346,20 +363,26 @@ event_time_format(int64_t t, char out[26])
 		secs += 86400;
 		days--;
 	}
-	civil_from_days(days, &y, &m, &d);
-	/* the clamp keeps y within 1..9999: four digits */
-	two(out, (int)(y / 100));
-	two(out + 2, (int)(y % 100));
+	z = days + 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y = yoe + era * 400 + (m <= 2);
+	put_digits(out, (unsigned)y, 4);
 	out[4] = '-';
-	two(out + 5, m);
+	put_digits(out + 5, (unsigned)m, 2);
 	out[7] = '-';
-	two(out + 8, d);
+	put_digits(out + 8, (unsigned)d, 2);
 	out[10] = 'T';
-	two(out + 11, (int)(secs / 3600));
+	put_digits(out + 11, (unsigned)(secs / 3600), 2);
 	out[13] = ':';
-	two(out + 14, (int)(secs / 60 % 60));
+	put_digits(out + 14, (unsigned)(secs / 60 % 60), 2);
 	out[16] = ':';
-	two(out + 17, (int)(secs % 60));
+	put_digits(out + 17, (unsigned)(secs % 60), 2);
 	memcpy(out + 19, "+00:00", 7);
 }
 
@@ -461,6 +484,25 @@ token_ok(const char *s, size_t n)
 	return true;
 }
 
+/* toupper/tolower (the locale's), called only for the bytes they may
+ * change: digits, punctuation and letters already in the target case are
+ * their own image in every locale. */
+static inline char
+fold_char(char c, int fold)
+{
+	unsigned char u = (unsigned char)c;
+
+	if (fold > 0)
+		return (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+		               u == '.' || u == '-' || u == '_'
+		           ? c
+		           : (char)toupper(u);
+	return (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || u == '.' ||
+	               u == '-' || u == '_'
+	           ? c
+	           : (char)tolower(u);
+}
+
 static enum cs_err
 set_string(struct event_batch *b, struct event *ev, enum event_field f,
            const char *s, size_t n, int fold)
@@ -470,9 +512,7 @@ set_string(struct event_batch *b, struct event *ev, enum event_field f,
 
 	if (fold != 0 && n <= sizeof(buf)) {
 		for (size_t i = 0; i < n; i++)
-			buf[i] =
-			    (char)(fold > 0 ? toupper((unsigned char)s[i])
-			                    : tolower((unsigned char)s[i]));
+			buf[i] = fold_char(s[i], fold);
 		s = buf;
 	} else if (fold != 0) {
 		char *q = arena_alloc(b->arena, n + 1);

@@ -138,6 +138,13 @@ size_t event_batch_used(const struct event_batch *b);
 /* A string with this content living in the batch (the same pointer for the
  * same content until the next reset). NULL at the memory cap. */
 const char *event_batch_intern(struct event_batch *b, const char *s, size_t n);
+/* The same, and *kept_out tells whether the string is now in the table:
+ * then the same content gives this pointer, allocating nothing, until the
+ * next reset (a caller may keep the pointer that long instead of asking
+ * again). Interning stops remembering new strings once a batch holds
+ * thousands. */
+const char *event_batch_intern_kept(struct event_batch *b, const char *s,
+                                    size_t n, bool *kept_out);
 
 /* A new empty event in the batch. CS_E_TOOBIG at the memory cap. */
 enum cs_err event_new(struct event_batch *b, struct event **out);

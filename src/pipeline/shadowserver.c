@@ -1,11 +1,12 @@
 /*
  * shadowserver.c - the schema-driven Shadowserver report parser.
  *
- * Hot loop: libcsv hands over fields, which are copied into one record
- * buffer; at the end of a record each mapping of the report runs its
- * converter on a (pointer, length) view and sets the event field or extra
- * pair. Strings go to the batch arena (interned), so a record costs no
- * malloc; the arena is reset every SS_BATCH_EVENTS events.
+ * Hot loop (ss_parse.c): the framing decodes each field once into one
+ * record buffer; at the end of a record each mapping of the report runs
+ * its converter on a (pointer, length) view and sets the event field or
+ * extra pair, through a plan resolved once per header. Strings go to the
+ * batch arena (interned), so a record costs no malloc; the arena is reset
+ * every SS_BATCH_EVENTS events.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -15,7 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <csv.h>
 #include <jansson.h>
 
 #include "pipeline/shadowserver.h"
@@ -157,8 +157,8 @@ load_mappings(struct arena *a, const char *report, json_t *list,
 }
 
 static enum cs_err
-load_report(struct arena *a, const char *name, json_t *o, struct ss_report *r,
-            char *why)
+load_report(struct arena *a, struct event_batch *scratch, const char *name,
+            json_t *o, struct ss_report *r, char *why)
 {
 	json_t *fn = json_object_get(o, "file_name"),
 	       *feed = json_object_get(o, "feed_name"),
@@ -222,16 +222,14 @@ load_report(struct arena *a, const char *name, json_t *o, struct ss_report *r,
 				return err;
 			if (c->target == T_FIELD) {
 				/* validate once, with a scratch event */
-				struct event_batch *b =
-				    event_batch_new(1 << 16);
 				struct event *ev;
 
-				err = event_new(b, &ev);
+				event_batch_reset(scratch);
+				err = event_new(scratch, &ev);
 				if (err == CS_OK)
 					err = event_set_text(
-					    b, ev, c->field, c->value,
+					    scratch, ev, c->field, c->value,
 					    strlen(c->value), fwhy);
-				event_batch_free(b);
 				if (err != CS_OK) {
 					snprintf(why, SS_WHY_MAX,
 					         "report %s: constant %s", name,
@@ -251,6 +249,7 @@ ss_schema_load_text(const char *text, size_t n, struct ss_schema **out,
 	json_t *root, *v;
 	const char *key;
 	struct ss_schema *s = NULL;
+	struct event_batch *scratch = event_batch_new(1 << 16);
 	enum cs_err err = CS_OK;
 
 	root = json_loadb(text, n, 0, &jerr);
@@ -273,8 +272,8 @@ ss_schema_load_text(const char *text, size_t n, struct ss_schema **out,
 	{
 		if (key[0] == '_') /* _meta */
 			continue;
-		if ((err = load_report(s->arena, key, v, &s->reports[s->n],
-		                       why)) != CS_OK)
+		if ((err = load_report(s->arena, scratch, key, v,
+		                       &s->reports[s->n], why)) != CS_OK)
 			goto out;
 		s->n++;
 	}
@@ -284,6 +283,7 @@ ss_schema_load_text(const char *text, size_t n, struct ss_schema **out,
 	}
 out:
 	json_decref(root);
+	event_batch_free(scratch);
 	if (err != CS_OK) {
 		ss_schema_free(s);
 		s = NULL;

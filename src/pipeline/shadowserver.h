@@ -9,7 +9,8 @@
  * the way IntelMQ does: ^(?:\d{4}-\d{2}-\d{2}-)?(\w+)(-\w+)*\.csv$ and an
  * exact look-up of group 1 among the reports' file_name values.
  *
- * ss_parse_*() stream a CSV (libcsv) record by record: memory depends on
+ * ss_parse_*() stream a CSV record by record (RFC 4180 framing as libcsv
+ * did it, see ss_parse.c): memory depends on
  * the longest record and the batch, never on the file size. Semantics are
  * IntelMQ's parser's: a required column missing from the header fails the
  * report (CS_E_INVAL, nothing parsed); a record with the wrong number of

@@ -1,6 +1,8 @@
 /*
- * ss_parse.c - Shadowserver CSV records to events: libcsv callbacks, the
- * converters (IntelMQ's semantics, re-implemented) and the mapping loop.
+ * ss_parse.c - Shadowserver CSV records to events: the CSV framing (the
+ * language libcsv accepted, see scan()), the converters (IntelMQ's
+ * semantics, re-implemented) and the mapping loop with its per-header
+ * plan.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -10,12 +12,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <csv.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "pipeline/ss_internal.h"
 
 #define NO_COL ((size_t)-1)
+
+/* A value every event of the report gets: a constant of the schema or
+ * feed.*. canon is the text event_set_text() stores for it, worked out
+ * once; NULL means "set it through store() each time" (a typed field, a
+ * value event_set_text() refuses or copies without interning). */
+struct cfield {
+	enum target target;
+	enum event_field field;
+	const char *extra_key;
+	int xid;
+	const char *value, *canon;
+	size_t n, cn;
+	const char *in_batch; /* canon interned in this batch, or NULL */
+};
 
 struct parser {
 	const struct ss_report *r;
@@ -32,6 +49,17 @@ struct parser {
 	size_t n_cols;
 	const char *col_name[SS_MAX_COLUMNS]; /* batch-independent copies */
 	size_t *req_idx, *opt_idx;            /* per mapping */
+
+	/* resolved once per header (see plan_header()) */
+	int *req_xid, *opt_xid, *col_xid; /* extra key ids, -1: none */
+	struct icache *req_ic, *opt_ic, *col_ic;
+	struct cfield *cf; /* constants, then feed.* */
+	size_t n_cf, n_cf_const;
+	size_t n_xkeys;
+	uint32_t *xgen; /* per key id: the record that set it */
+	uint16_t *xpos; /* its index in ev->extra */
+	uint32_t gen;
+	struct event_batch *cbatch; /* canonical constant values */
 	size_t ix_cc_dns, ix_http_host, ix_url, ix_http_url, ix_application,
 	    ix_category, ix_detail;
 
@@ -42,6 +70,13 @@ struct parser {
 	size_t n_fields;
 	size_t line, rec_line, newlines_in_rec;
 	const char *bad; /* why the record is malformed, or NULL */
+
+	/* the framing (see scan()) */
+	int state;     /* enum scan_state */
+	size_t flen;   /* bytes of the current field so far */
+	size_t flf;    /* LFs in it */
+	bool fcheck;   /* it holds a byte utf8/NUL checks must see */
+	bool buf_over; /* see LIBCSV_BUF_LIMIT */
 	char badbuf[SS_WHY_MAX];
 	bool consumed[SS_MAX_COLUMNS];
 	struct arena *hdr_arena;
@@ -156,9 +191,17 @@ parse_http_date(const char *s, size_t n, int64_t *out)
 			break;
 	if (m == 12)
 		return false;
-	snprintf(iso, sizeof(iso), "%.4s-%02d-%.2s %.8s", s + 12, m + 1, s + 5,
-	         s + 17);
-	return event_time_parse(iso, strlen(iso), out);
+	/* "%.4s-%02d-%.2s %.8s" of year, month, day and time; the fields
+	 * hold no NUL */
+	memcpy(iso, s + 12, 4);
+	iso[4] = '-';
+	iso[5] = (char)('0' + (m + 1) / 10);
+	iso[6] = (char)('0' + (m + 1) % 10);
+	iso[7] = '-';
+	memcpy(iso + 8, s + 5, 2);
+	iso[10] = ' ';
+	memcpy(iso + 11, s + 17, 8);
+	return event_time_parse(iso, 19, out);
 }
 
 static bool
@@ -223,6 +266,8 @@ enum vkind { V_NONE, V_STR, V_INT, V_FLOAT, V_BOOL };
 
 struct val {
 	enum vkind kind;
+	bool has_ip; /* ip holds the address s reads as */
+	struct ip_addr ip;
 	const char *s; /* V_STR: not NUL-terminated unless from the arena */
 	size_t n;
 	int64_t i;
@@ -243,17 +288,17 @@ col_val(const struct parser *p, size_t ix, size_t *n)
 
 /* Returns false when the converter "raises" (the record is malformed). */
 static bool
-convert(struct parser *p, const struct mapping *m, const char *s, size_t n,
-        struct val *v)
+convert_other(struct parser *p, const struct mapping *m, const char *s,
+              size_t n, struct val *v)
 {
 	char tmp[CIDR_TEXT_MAX + 8];
 	int64_t t;
-	struct ip_addr ip;
 	struct cidr c;
 
 	v->kind = V_STR;
 	v->s = s;
 	v->n = n;
+	v->has_ip = false;
 	switch (m->conv) {
 	case SC_NONE:
 	case SC_ADD_UTC_TO_TIMESTAMP: /* the field parser assumes UTC */
@@ -306,8 +351,10 @@ convert(struct parser *p, const struct mapping *m, const char *s, size_t n,
 		}
 		memcpy(tmp, s, n);
 		tmp[n] = '\0';
-		if (!ip_parse(tmp, &ip))
+		if (!ip_parse(tmp, &v->ip))
 			v->kind = V_NONE;
+		else
+			v->has_ip = true;
 		return true;
 	case SC_VALIDATE_NETWORK: {
 		char cwhy[CIDR_WHY_MAX];
@@ -499,12 +546,90 @@ convert(struct parser *p, const struct mapping *m, const char *s, size_t n,
 	return true;
 }
 
+/* The converters most columns have, without a call. */
+static inline bool
+convert(struct parser *p, const struct mapping *m, const char *s, size_t n,
+        struct val *v)
+{
+	switch (m->conv) {
+	case SC_NONE:
+	case SC_ADD_UTC_TO_TIMESTAMP: /* the field parser assumes UTC */
+		v->kind = V_STR;
+		break;
+	case SC_VALIDATE_TO_NONE:
+		v->kind = n == 0 || eq(s, n, "0") || eq(s, n, "unknown")
+		              ? V_NONE
+		              : V_STR;
+		break;
+	default:
+		return convert_other(p, m, s, n, v);
+	}
+	v->s = s;
+	v->n = n;
+	v->has_ip = false;
+	return true;
+}
+
+/* A string interned in the batch, remembered per column: a column that
+ * repeats its last value (a country, a sector) gets the pointer the batch
+ * would give again without hashing it. c->s is only kept while the batch
+ * keeps the string (until batch_end). */
+struct icache {
+	const char *s;
+	size_t n;
+};
+
+static const char *
+intern_cached(struct parser *p, struct icache *c, const char *s, size_t n)
+{
+	const char *q;
+	bool kept;
+
+	if (c != NULL && c->s != NULL && c->n == n && memcmp(c->s, s, n) == 0)
+		return c->s;
+	q = event_batch_intern_kept(p->batch, s, n, &kept);
+	if (c != NULL && q != NULL) {
+		c->s = kept ? q : NULL;
+		c->n = n;
+	}
+	return q;
+}
+
 /* ---- storing a value -------------------------------------------------- */
 
-/* 1 stored, 0 invalid value (InvalidValue), -1 out of memory or limit */
+/* extra.<key> of this record, key by its id: what event_set_extra() does
+ * (a key set again keeps its place and takes the new value) without
+ * comparing the key with every extra set before it */
+static int
+set_extra(struct parser *p, struct event *ev, int xid, const char *key,
+          struct extra_value x)
+{
+	if (p->xgen[xid] == p->gen) {
+		ev->extra[p->xpos[xid]].v = x;
+		return 1;
+	}
+	if (ev->n_extra >= EVENT_EXTRA_MAX)
+		return -1;
+	p->xgen[xid] = p->gen;
+	p->xpos[xid] = (uint16_t)ev->n_extra;
+	ev->extra[ev->n_extra].key = key;
+	ev->extra[ev->n_extra++].v = x;
+	return 1;
+}
+
+static int
+field_invalid(enum event_field f, const char *reason, char *why)
+{
+	snprintf(why, EVENT_WHY_MAX, "%s: %s", event_field_name(f), reason);
+	return 0;
+}
+
+/* 1 stored, 0 invalid value (InvalidValue), -1 out of memory or limit.
+ * xid: the key's id for T_EXTRA. */
 static int
 store(struct parser *p, struct event *ev, enum target t, enum event_field f,
-      const char *xk, const struct val *v, char *why)
+      const char *xk, int xid, struct icache *ic, const struct val *v,
+      char *why)
 {
 	char num[32];
 	const char *s = v->s;
@@ -515,8 +640,7 @@ store(struct parser *p, struct event *ev, enum target t, enum event_field f,
 		switch (v->kind) {
 		case V_STR:
 			x.kind = XV_STRING;
-			if ((x.u.s = event_batch_intern(p->batch, s, n)) ==
-			    NULL)
+			if ((x.u.s = intern_cached(p, ic, s, n)) == NULL)
 				return -1;
 			break;
 		case V_INT:
@@ -529,7 +653,55 @@ store(struct parser *p, struct event *ev, enum target t, enum event_field f,
 			x.kind = XV_BOOL, x.u.b = v->b;
 			break;
 		}
-		return event_set_extra(ev, xk, x) == CS_OK ? 1 : -1;
+		return set_extra(p, ev, xid, xk, x);
+	}
+	/* typed values the converter already has: what event_set_text()
+	 * would make of their text, without printing and parsing it */
+	switch (event_field_type(f)) {
+	case ET_PORT:
+		if (v->kind != V_INT)
+			break;
+		if (v->i < 0 || v->i > 65535)
+			return field_invalid(f, "not a port (0-65535)", why);
+		if (f == EF_SOURCE_PORT)
+			ev->source_port = (uint16_t)v->i;
+		else
+			ev->dest_port = (uint16_t)v->i;
+		ev->present |= 1ULL << f;
+		return 1;
+	case ET_ASN:
+		if (v->kind != V_INT)
+			break;
+		if (v->i < 1 || v->i > (int64_t)UINT32_MAX)
+			return field_invalid(
+			    f, "not an AS number (1-4294967295)", why);
+		if (f == EF_SOURCE_ASN)
+			ev->source_asn = (uint32_t)v->i;
+		else
+			ev->dest_asn = (uint32_t)v->i;
+		ev->present |= 1ULL << f;
+		return 1;
+	case ET_STRING:
+		/* event_set_text()'s checks, then set_string() unfolded */
+		if (v->kind != V_STR || n == 0 || n > EVENT_VALUE_MAX ||
+		    memchr(s, '\0', n) != NULL)
+			break;
+		if ((s = intern_cached(p, ic, s, n)) == NULL)
+			return -1;
+		ev->str[f] = s;
+		ev->present |= 1ULL << f;
+		return 1;
+	case ET_IP:
+		if (v->kind != V_STR || !v->has_ip)
+			break;
+		if (f == EF_SOURCE_IP)
+			ev->source_ip = v->ip;
+		else
+			ev->dest_ip = v->ip;
+		ev->present |= 1ULL << f;
+		return 1;
+	default:
+		break;
 	}
 	if (v->kind == V_INT) {
 		n = (size_t)snprintf(num, sizeof(num), "%" PRId64, v->i);
@@ -567,7 +739,152 @@ batch_end(struct parser *p)
 	if (p->sink->on_batch_end)
 		p->sink->on_batch_end(p->sink->ctx);
 	event_batch_reset(p->batch);
+	for (size_t i = 0; i < p->n_cf; i++)
+		p->cf[i].in_batch = NULL;
+	if (p->have_header) {
+		memset(p->req_ic, 0, p->r->n_req * sizeof(*p->req_ic));
+		memset(p->opt_ic, 0, p->r->n_opt * sizeof(*p->opt_ic));
+		memset(p->col_ic, 0, p->n_cols * sizeof(*p->col_ic));
+	}
 	p->in_batch = 0;
+}
+
+/* ---- per-header plan ----------------------------------------------------- */
+
+static int
+xkey_id(const char **keys, size_t *nk, const char *key)
+{
+	for (size_t i = 0; i < *nk; i++)
+		if (strcmp(keys[i], key) == 0)
+			return (int)i;
+	keys[*nk] = key;
+	return (int)(*nk)++;
+}
+
+static void *
+xcalloc(size_t n, size_t size)
+{
+	void *q = calloc(n ? n : 1, size);
+
+	if (q == NULL)
+		abort();
+	return q;
+}
+
+static void
+plan_cfield(struct parser *p, struct cfield *c)
+{
+	enum event_type t = event_field_type(c->field);
+	char why[EVENT_WHY_MAX];
+	struct event *ev;
+	bool fold = t == ET_FQDN || t == ET_CC || t == ET_LOWER;
+
+	c->canon = NULL;
+	if (c->target != T_FIELD || t == ET_TIME || t == ET_IP ||
+	    t == ET_PORT || t == ET_ASN || t == ET_NETWORK)
+		return;
+	if (event_new(p->cbatch, &ev) != CS_OK ||
+	    event_set_text(p->cbatch, ev, c->field, c->value, c->n, why) !=
+	        CS_OK)
+		return;
+	c->canon = ev->str[c->field];
+	c->cn = strlen(c->canon);
+	if (fold && c->cn > 256) /* set_string copies these uninterned */
+		c->canon = NULL;
+}
+
+/* What each record needs of the report and the header, resolved once:
+ * the id of every extra key (by content, so that a key set twice is
+ * found without string compares) and the constant values. */
+static void
+plan_header(struct parser *p)
+{
+	const struct ss_report *r = p->r;
+	size_t nk = 0, k = 0;
+	const char **keys = xcalloc(
+	    r->n_req + r->n_opt + r->n_const + p->n_cols, sizeof(*keys));
+
+	p->req_xid = xcalloc(r->n_req, sizeof(int));
+	p->opt_xid = xcalloc(r->n_opt, sizeof(int));
+	p->col_xid = xcalloc(p->n_cols, sizeof(int));
+	p->req_ic = xcalloc(r->n_req, sizeof(*p->req_ic));
+	p->opt_ic = xcalloc(r->n_opt, sizeof(*p->opt_ic));
+	p->col_ic = xcalloc(p->n_cols, sizeof(*p->col_ic));
+	for (size_t i = 0; i < r->n_req; i++)
+		p->req_xid[i] = r->req[i].target == T_EXTRA
+		                    ? xkey_id(keys, &nk, r->req[i].extra_key)
+		                    : -1;
+	for (size_t i = 0; i < r->n_opt; i++)
+		p->opt_xid[i] = r->opt[i].target == T_EXTRA
+		                    ? xkey_id(keys, &nk, r->opt[i].extra_key)
+		                    : -1;
+	p->cf = xcalloc(r->n_const + 3, sizeof(*p->cf));
+	for (size_t i = 0; i < r->n_const; i++) {
+		const struct constant *c = &r->consts[i];
+		struct cfield *f = &p->cf[k++];
+
+		f->target = c->target;
+		f->field = c->field;
+		f->extra_key = c->extra_key;
+		f->xid = c->target == T_EXTRA ? xkey_id(keys, &nk, c->extra_key)
+		                              : -1;
+		f->value = c->value;
+		f->n = strlen(c->value);
+	}
+	p->n_cf_const = k;
+	p->cf[k++] = (struct cfield){.target = T_FIELD,
+	                             .field = EF_FEED_NAME,
+	                             .xid = -1,
+	                             .value = r->feed_name};
+	p->cf[k++] = (struct cfield){.target = T_FIELD,
+	                             .field = EF_FEED_PROVIDER,
+	                             .xid = -1,
+	                             .value = SS_PROVIDER};
+	if (r->url != NULL)
+		p->cf[k++] = (struct cfield){.target = T_FIELD,
+		                             .field = EF_FEED_DOCUMENTATION,
+		                             .xid = -1,
+		                             .value = r->url};
+	p->n_cf = k;
+	for (size_t i = p->n_cf_const; i < k; i++)
+		p->cf[i].n = strlen(p->cf[i].value);
+	for (size_t i = 0; i < k; i++)
+		plan_cfield(p, &p->cf[i]);
+	for (size_t i = 0; i < p->n_cols; i++)
+		p->col_xid[i] = p->col_name[i][0] != '\0'
+		                    ? xkey_id(keys, &nk, p->col_name[i])
+		                    : -1;
+	p->n_xkeys = nk;
+	p->xgen = xcalloc(nk, sizeof(*p->xgen));
+	p->xpos = xcalloc(nk, sizeof(*p->xpos));
+	p->gen = 0;
+	free(keys);
+}
+
+/* 1 set, -1 out of memory or limit (as store() for a constant) */
+static int
+set_cfield(struct parser *p, struct event *ev, struct cfield *c, char *why)
+{
+	struct val cv = {.kind = V_STR, .s = c->value, .n = c->n};
+	const char *q;
+
+	if (c->target == T_FIELD && c->canon != NULL) {
+		bool kept;
+
+		if ((q = c->in_batch) == NULL) {
+			q = event_batch_intern_kept(p->batch, c->canon, c->cn,
+			                            &kept);
+			if (q == NULL)
+				return -1;
+			if (kept)
+				c->in_batch = q;
+		}
+		ev->str[c->field] = q;
+		ev->present |= 1ULL << c->field;
+		return 1;
+	}
+	return store(p, ev, c->target, c->field, c->extra_key, c->xid, NULL,
+	             &cv, why);
 }
 
 /* ---- header ------------------------------------------------------------ */
@@ -634,6 +951,7 @@ take_header(struct parser *p)
 	p->ix_application = header_index(p, "application");
 	p->ix_category = header_index(p, "category");
 	p->ix_detail = header_index(p, "detail");
+	plan_header(p);
 	p->have_header = true;
 }
 
@@ -664,6 +982,7 @@ take_record(struct parser *p)
 	if (event_new(p->batch, &ev) != CS_OK)
 		goto toobig;
 	memset(p->consumed, 0, p->n_cols * sizeof(p->consumed[0]));
+	p->gen++; /* no extra key set yet */
 
 	for (size_t i = 0; i < r->n_req; i++) {
 		const struct mapping *m = &r->req[i];
@@ -684,7 +1003,8 @@ take_record(struct parser *p)
 			p->consumed[ix] = true;
 			continue;
 		}
-		rc = store(p, ev, m->target, m->field, m->extra_key, &v, why);
+		rc = store(p, ev, m->target, m->field, m->extra_key,
+		           p->req_xid[i], &p->req_ic[i], &v, why);
 		if (rc < 0)
 			goto toobig;
 		if (rc == 0) {
@@ -716,20 +1036,15 @@ take_record(struct parser *p)
 			p->consumed[ix] = true;
 			continue;
 		}
-		rc = store(p, ev, m->target, m->field, m->extra_key, &v, why);
+		rc = store(p, ev, m->target, m->field, m->extra_key,
+		           p->opt_xid[i], &p->opt_ic[i], &v, why);
 		if (rc < 0)
 			goto toobig;
 		p->consumed[ix] = rc == 1; /* invalid: kept for extra */
 	}
-	for (size_t i = 0; i < r->n_const; i++) {
-		const struct constant *c = &r->consts[i];
-		struct val cv = {
-		    .kind = V_STR, .s = c->value, .n = strlen(c->value)};
-
-		if (store(p, ev, c->target, c->field, c->extra_key, &cv, why) <
-		    1)
+	for (size_t i = 0; i < p->n_cf_const; i++)
+		if (set_cfield(p, ev, &p->cf[i], why) < 1)
 			goto toobig;
-	}
 	for (size_t i = 0; i < p->n_cols; i++) {
 		/* a column without a name cannot be named in extra */
 		if (p->consumed[i] || p->len[i] == 0 ||
@@ -738,26 +1053,13 @@ take_record(struct parser *p)
 		v.kind = V_STR;
 		v.s = p->rec + p->off[i];
 		v.n = p->len[i];
-		if (store(p, ev, T_EXTRA, EF_COUNT, p->col_name[i], &v, why) <
-		    1)
+		if (store(p, ev, T_EXTRA, EF_COUNT, p->col_name[i],
+		          p->col_xid[i], &p->col_ic[i], &v, why) < 1)
 			goto toobig;
 	}
-	{
-		struct val fv = {.kind = V_STR};
-
-		fv.s = r->feed_name, fv.n = strlen(r->feed_name);
-		if (store(p, ev, T_FIELD, EF_FEED_NAME, NULL, &fv, why) < 1)
+	for (size_t i = p->n_cf_const; i < p->n_cf; i++) /* feed.* */
+		if (set_cfield(p, ev, &p->cf[i], why) < 1)
 			goto toobig;
-		fv.s = SS_PROVIDER, fv.n = strlen(SS_PROVIDER);
-		if (store(p, ev, T_FIELD, EF_FEED_PROVIDER, NULL, &fv, why) < 1)
-			goto toobig;
-		if (r->url != NULL) {
-			fv.s = r->url, fv.n = strlen(r->url);
-			if (store(p, ev, T_FIELD, EF_FEED_DOCUMENTATION, NULL,
-			          &fv, why) < 1)
-				goto toobig;
-		}
-	}
 	if (p->observation != 0)
 		event_set_time(ev, EF_TIME_OBSERVATION, p->observation);
 	p->st.events++;
@@ -768,54 +1070,92 @@ toobig:
 	malformed(p, "record exceeds the event size limits");
 }
 
-/* ---- libcsv callbacks --------------------------------------------------- */
+/* ---- CSV framing ---------------------------------------------------------
+ *
+ * The records are framed here rather than by libcsv's per-byte callbacks
+ * (docs/dependencies.md says why). The accepted language is exactly what
+ * libcsv 3.0 accepted with the options this parser used (CSV_REPALL_NL, no
+ * space trimming, not strict), state for state:
+ *
+ *   S_ROW    no field yet in this record (libcsv ROW_NOT_BEGUN)
+ *   S_FIELD  after a delimiter (FIELD_NOT_BEGUN)
+ *   S_UNQ    in an unquoted field: ends at ',' CR or LF; '"' is data
+ *   S_QUO    in a quoted field: ends at '"' only (CR, LF, ',' are data)
+ *   S_MIGHT  after a '"' in a quoted field: ',' CR LF end the field, a
+ *            second '"' is one literal quote, anything else is data and
+ *            the first '"' stays in the value (`"a"b` is `a"b`)
+ *
+ * CR and LF each end a record; an empty record (the LF of CRLF, a blank
+ * line) is reported and skipped. Only LF counts lines, as before. The end
+ * of the input ends an open field and record (an unterminated quoted field
+ * keeps what it has). Field bytes are decoded straight into the record
+ * buffer, once.
+ */
+enum scan_state { S_ROW, S_FIELD, S_UNQ, S_QUO, S_MIGHT };
 
-static void
-on_field(void *data, size_t n, void *ctx)
+/* libcsv's field buffer grew by 128 bytes whenever a byte came in while
+ * the field held as many bytes as the buffer; the report stopped when that
+ * buffer was beyond twice SS_MAX_RECORD after a slice of input. Keeping
+ * that rule keeps the same reports stopping at the same place. */
+#define LIBCSV_BUF_LIMIT ((size_t)SS_MAX_RECORD * 2)
+
+/* a byte the UTF-8 and NUL checks must see */
+static inline bool
+needs_check(unsigned char c)
 {
-	struct parser *p = ctx;
-	const char *s = data ? data : "";
+	return c == 0 || c >= 0x80;
+}
 
-	if (p->fatal != CS_OK)
-		return;
-	if (p->n_fields == 0)
-		p->rec_line = p->line;
-	for (const char *q = s; (q = memchr(q, '\n', n - (size_t)(q - s))); q++)
-		p->newlines_in_rec++;
-	if (p->bad != NULL)
-		return;
-	if (p->n_fields >= SS_MAX_COLUMNS) {
-		p->bad = "too many columns";
-		return;
-	}
-	if (n > SS_MAX_FIELD || p->rec_len + n + 1 > SS_MAX_RECORD) {
-		p->bad = "field or record too long";
-		return;
-	}
+/* ASCII without NUL: nothing to check */
+static bool
+field_bytes_ok(struct parser *p, const char *s, size_t n)
+{
 	if (!utf8_ok((const unsigned char *)s, n)) {
 		snprintf(p->badbuf, sizeof(p->badbuf),
 		         "column %zu: invalid UTF-8", p->n_fields + 1);
 		p->bad = p->badbuf;
-		return;
+		return false;
 	}
 	if (memchr(s, '\0', n) != NULL) {
 		snprintf(p->badbuf, sizeof(p->badbuf), "column %zu: NUL byte",
 		         p->n_fields + 1);
 		p->bad = p->badbuf;
-		return;
+		return false;
 	}
-	memcpy(p->rec + p->rec_len, s, n);
-	p->rec[p->rec_len + n] = '\0';
-	p->off[p->n_fields] = p->rec_len;
-	p->len[p->n_fields++] = n;
-	p->rec_len += n + 1;
+	return true;
 }
 
-static void
-on_record(int c, void *ctx)
+/* A field is complete: flen bytes, in the record buffer when they fit. */
+static inline void
+end_field(struct parser *p)
 {
-	struct parser *p = ctx;
+	size_t n = p->flen;
+	char *s = p->rec + p->rec_len;
 
+	if (p->n_fields == 0)
+		p->rec_line = p->line;
+	p->newlines_in_rec += p->flf;
+	if (p->bad == NULL) {
+		if (p->n_fields >= SS_MAX_COLUMNS)
+			p->bad = "too many columns";
+		else if (n > SS_MAX_FIELD || p->rec_len + n + 1 > SS_MAX_RECORD)
+			p->bad = "field or record too long";
+		else if (!p->fcheck || field_bytes_ok(p, s, n)) {
+			s[n] = '\0';
+			p->off[p->n_fields] = p->rec_len;
+			p->len[p->n_fields++] = n;
+			p->rec_len += n + 1;
+		}
+	}
+	p->flen = 0;
+	p->flf = 0;
+	p->fcheck = false;
+}
+
+/* A record ends with byte c (CR, LF, or -1 at the end of the input). */
+static void
+end_record(struct parser *p, int c)
+{
 	if (p->fatal == CS_OK && (p->n_fields > 0 || p->bad != NULL)) {
 		if (!p->have_header)
 			take_header(p);
@@ -831,16 +1171,253 @@ on_record(int c, void *ctx)
 	p->bad = NULL;
 }
 
-static int
-no_space(unsigned char c)
+/* Appends d[0..r) to the current field: into the record buffer as far as
+ * a storable field can reach, counted in any case. */
+static inline void
+append(struct parser *p, const char *d, size_t r, size_t avail)
 {
-	(void)c;
-	return 0;
+	/* a field that can be kept has at most this many bytes and its
+	 * closing quote or NUL */
+	size_t bound = SS_MAX_RECORD - p->rec_len, room;
+	char *to = p->rec + p->rec_len + p->flen;
+
+	if (p->bad != NULL)
+		goto out;
+	/* a short run: one fixed 16-byte copy (from the input, which has
+	 * that many bytes, into the record buffer, which has that much room;
+	 * bytes past the run are overwritten later or never read) */
+	if (r <= 16 && avail >= 16 &&
+	    p->rec_len + p->flen + 16 <= SS_MAX_RECORD) {
+		memcpy(to, d, 16);
+		goto out;
+	}
+	if (bound > SS_MAX_FIELD + 1)
+		bound = SS_MAX_FIELD + 1;
+	room = bound > p->flen ? bound - p->flen : 0;
+	if (room > 0)
+		memcpy(to, d, r < room ? r : room);
+out:
+	p->flen += r;
+}
+
+/* libcsv saw a byte while its field held `at` bytes */
+static void
+saw_byte_at(struct parser *p, size_t at)
+{
+	if (at >= LIBCSV_BUF_LIMIT)
+		p->buf_over = true;
+}
+
+/*
+ * The end of a run of field bytes starting at d[i]: the first ',', CR or
+ * LF (unquoted) or '"' (quoted), or n. *check is set when the run holds a
+ * byte the UTF-8 and NUL checks must see; *lf counts a quoted run's LFs.
+ * Sixteen bytes at a time where SSE2 is there (every x86-64).
+ */
+static inline size_t
+run_unq(const char *d, size_t i, size_t n, bool *check)
+{
+#ifdef __SSE2__
+	const __m128i a = _mm_set1_epi8(','), b = _mm_set1_epi8('\r'),
+	              c = _mm_set1_epi8('\n'), z = _mm_setzero_si128();
+
+	while (i + 16 <= n) {
+		__m128i v =
+		    _mm_loadu_si128((const __m128i *)(const void *)(d + i));
+		__m128i e = _mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, a), _mm_cmpeq_epi8(v, b)),
+		    _mm_or_si128(_mm_cmpeq_epi8(v, c), _mm_cmpeq_epi8(v, z)));
+		unsigned m = (unsigned)_mm_movemask_epi8(e) |
+		             (unsigned)_mm_movemask_epi8(v);
+
+		if (m == 0) {
+			i += 16;
+			continue;
+		}
+		i += (size_t)__builtin_ctz(m);
+		if (d[i] == ',' || d[i] == '\r' || d[i] == '\n')
+			return i;
+		*check = true;
+		i++;
+	}
+#endif
+	for (; i < n; i++) {
+		unsigned char u = (unsigned char)d[i];
+
+		if (u == ',' || u == '\r' || u == '\n')
+			break;
+		if (needs_check(u))
+			*check = true;
+	}
+	return i;
+}
+
+static inline size_t
+run_quo(const char *d, size_t i, size_t n, bool *check, size_t *lf)
+{
+#ifdef __SSE2__
+	const __m128i a = _mm_set1_epi8('"'), c = _mm_set1_epi8('\n'),
+	              z = _mm_setzero_si128();
+
+	while (i + 16 <= n) {
+		__m128i v =
+		    _mm_loadu_si128((const __m128i *)(const void *)(d + i));
+		__m128i e = _mm_or_si128(
+		    _mm_cmpeq_epi8(v, a),
+		    _mm_or_si128(_mm_cmpeq_epi8(v, c), _mm_cmpeq_epi8(v, z)));
+		unsigned m = (unsigned)_mm_movemask_epi8(e) |
+		             (unsigned)_mm_movemask_epi8(v);
+
+		if (m == 0) {
+			i += 16;
+			continue;
+		}
+		i += (size_t)__builtin_ctz(m);
+		if (d[i] == '"')
+			return i;
+		if (d[i] == '\n')
+			(*lf)++;
+		else
+			*check = true;
+		i++;
+	}
+#endif
+	for (; i < n; i++) {
+		unsigned char u = (unsigned char)d[i];
+
+		if (u == '"')
+			break;
+		if (u == '\n')
+			(*lf)++;
+		else if (needs_check(u))
+			*check = true;
+	}
+	return i;
+}
+
+static void
+scan(struct parser *p, const char *d, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && p->fatal == CS_OK) {
+		unsigned char c;
+		size_t j;
+
+		switch (p->state) {
+		case S_ROW:
+		case S_FIELD:
+			c = (unsigned char)d[i];
+			if (c == '\r' || c == '\n') {
+				i++;
+				if (p->state == S_FIELD)
+					end_field(p);
+				end_record(p, c);
+				p->state = S_ROW;
+			} else if (c == ',') {
+				i++;
+				end_field(p);
+				p->state = S_FIELD;
+			} else if (c == '"') {
+				i++;
+				p->state = S_QUO;
+			} else {
+				p->state = S_UNQ; /* c is the first byte */
+			}
+			break;
+		case S_UNQ:
+			j = run_unq(d, i, n, &p->fcheck);
+			if (p->flen + (j - i) >= LIBCSV_BUF_LIMIT)
+				saw_byte_at(p, p->flen + (j - i) -
+				                   (j == n && j > i ? 1 : 0));
+			append(p, d + i, j - i, n - i);
+			i = j;
+			if (i == n)
+				break;
+			c = (unsigned char)d[i++];
+			end_field(p);
+			if (c == ',') {
+				p->state = S_FIELD;
+			} else {
+				end_record(p, c);
+				p->state = S_ROW;
+			}
+			break;
+		case S_QUO:
+			j = run_quo(d, i, n, &p->fcheck, &p->flf);
+			if (p->flen + (j - i) >= LIBCSV_BUF_LIMIT)
+				saw_byte_at(p, p->flen + (j - i) -
+				                   (j == n && j > i ? 1 : 0));
+			append(p, d + i, j - i, n - i);
+			i = j;
+			if (i == n)
+				break;
+			/* the usual case, a closing quote and then a delimiter
+			 * or the end of the line, without a trip through
+			 * S_MIGHT (which would drop that quote again) */
+			if (i + 1 < n && p->flen + 1 < LIBCSV_BUF_LIMIT) {
+				c = (unsigned char)d[i + 1];
+				if (c == ',' || c == '\r' || c == '\n') {
+					i += 2;
+					end_field(p);
+					if (c == ',') {
+						p->state = S_FIELD;
+					} else {
+						end_record(p, c);
+						p->state = S_ROW;
+					}
+					break;
+				}
+			}
+			append(p, d + i, 1, n - i); /* maybe a literal quote */
+			i++;
+			p->state = S_MIGHT;
+			break;
+		case S_MIGHT:
+			c = (unsigned char)d[i];
+			saw_byte_at(p, p->flen);
+			if (c == ',' || c == '\r' || c == '\n') {
+				i++;
+				p->flen--; /* the closing quote */
+				end_field(p);
+				if (c == ',') {
+					p->state = S_FIELD;
+				} else {
+					end_record(p, c);
+					p->state = S_ROW;
+				}
+			} else if (c == '"') {
+				i++; /* "" is the quote appended before */
+				p->state = S_QUO;
+			} else {
+				p->state = S_QUO; /* c is data */
+			}
+			break;
+		}
+	}
+}
+
+/* The input has ended: close an open field and record. */
+static void
+scan_end(struct parser *p)
+{
+	switch (p->state) {
+	case S_ROW:
+		return;
+	case S_MIGHT:
+		p->flen--;
+		/* FALLTHROUGH */
+	case S_FIELD:
+	case S_UNQ:
+	case S_QUO:
+		end_field(p);
+		end_record(p, -1);
+		p->state = S_ROW;
+	}
 }
 
 struct run {
 	struct parser p;
-	struct csv_parser csv;
 };
 
 static void
@@ -853,28 +1430,21 @@ run_init(struct run *u, const struct ss_report *r, int64_t observation,
 	u->p.observation = observation;
 	u->p.why = why;
 	u->p.line = 1;
+	u->p.state = S_ROW;
 	u->p.batch = event_batch_new(64 * 1024 * 1024);
 	u->p.hdr_arena = arena_new(1024 * 1024);
+	u->p.cbatch = event_batch_new(1024 * 1024);
 	if ((u->p.rec = malloc(SS_MAX_RECORD)) == NULL)
 		abort();
-	csv_init(&u->csv, CSV_REPALL_NL);
-	csv_set_space_func(&u->csv, no_space);
 	why[0] = '\0';
 }
 
 static enum cs_err
 run_feed(struct run *u, const char *data, size_t n)
 {
-	size_t done = csv_parse(&u->csv, data, n, on_field, on_record, &u->p);
-
-	if (done != n && u->p.fatal == CS_OK) {
-		snprintf(u->p.why, SS_WHY_MAX, "CSV: %s",
-		         csv_strerror(csv_error(&u->csv)));
-		u->p.fatal = CS_E_INTERNAL;
-	}
-	/* a field libcsv is still collecting can only be this long */
-	if (u->p.fatal == CS_OK &&
-	    csv_get_buffer_size(&u->csv) > (size_t)SS_MAX_RECORD * 2) {
+	scan(&u->p, data, n);
+	/* a field that long cannot be resynchronised safely: stop */
+	if (u->p.fatal == CS_OK && u->p.buf_over) {
 		snprintf(u->p.why, SS_WHY_MAX,
 		         "line %zu: field longer than %d bytes", u->p.line,
 		         SS_MAX_RECORD);
@@ -889,7 +1459,7 @@ run_finish(struct run *u, struct ss_stats *st_out)
 	enum cs_err err;
 
 	if (u->p.fatal == CS_OK)
-		csv_fini(&u->csv, on_field, on_record, &u->p);
+		scan_end(&u->p);
 	if (u->p.fatal == CS_OK && !u->p.have_header) {
 		snprintf(u->p.why, SS_WHY_MAX, "no header line");
 		u->p.fatal = CS_E_INVAL;
@@ -898,10 +1468,19 @@ run_finish(struct run *u, struct ss_stats *st_out)
 	err = u->p.fatal;
 	if (st_out != NULL)
 		*st_out = u->p.st;
-	csv_free(&u->csv);
 	free(u->p.rec);
 	arena_free(u->p.hdr_arena);
 	event_batch_free(u->p.batch);
+	event_batch_free(u->p.cbatch);
+	free(u->p.req_xid);
+	free(u->p.opt_xid);
+	free(u->p.col_xid);
+	free(u->p.req_ic);
+	free(u->p.opt_ic);
+	free(u->p.col_ic);
+	free(u->p.cf);
+	free(u->p.xgen);
+	free(u->p.xpos);
 	return err;
 }
 

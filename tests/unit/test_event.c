@@ -286,6 +286,43 @@ test_intern(void **state)
 	event_batch_free(b);
 }
 
+/* The first 3,072 distinct strings of a batch are kept (the same pointer
+ * for the same content, nothing allocated again); later ones are copied
+ * each time. A reset forgets them all. */
+static void
+test_intern_kept(void **state)
+{
+	struct event_batch *b = event_batch_new(1 << 24);
+	const char *first, *q;
+	char s[32];
+	bool kept;
+	size_t used;
+	int n;
+
+	(void)state;
+	first = event_batch_intern_kept(b, "v0", 2, &kept);
+	assert_true(kept);
+	for (int i = 1; i < 3072; i++) {
+		n = snprintf(s, sizeof(s), "v%d", i);
+		q = event_batch_intern_kept(b, s, (size_t)n, &kept);
+		assert_true(kept);
+		assert_string_equal(q, s);
+	}
+	used = event_batch_used(b);
+	assert_ptr_equal(event_batch_intern_kept(b, "v0", 2, &kept), first);
+	assert_true(kept);
+	assert_int_equal(event_batch_used(b), used);
+	q = event_batch_intern_kept(b, "new", 3, &kept);
+	assert_false(kept);
+	assert_ptr_not_equal(event_batch_intern(b, "new", 3), q);
+	assert_true(event_batch_used(b) > used);
+	event_batch_reset(b);
+	q = event_batch_intern_kept(b, "new", 3, &kept);
+	assert_true(kept);
+	assert_ptr_equal(event_batch_intern(b, "new", 3), q);
+	event_batch_free(b);
+}
+
 int
 main(void)
 {
@@ -296,6 +333,7 @@ main(void)
 	    cmocka_unit_test(test_time),
 	    cmocka_unit_test(test_time_format_matches_gmtime),
 	    cmocka_unit_test(test_intern),
+	    cmocka_unit_test(test_intern_kept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
